@@ -1,0 +1,1 @@
+// Placeholder translation unit so a module with no sources yet still configures.
