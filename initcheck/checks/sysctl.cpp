@@ -1,0 +1,8 @@
+#include "checks/common.hpp"
+#include "checks/groups.hpp"
+
+namespace gopreflight::initcheck::checks {
+
+std::vector<CheckDef> sysctl_checks() { return {}; }
+
+}  // namespace gopreflight::initcheck::checks
