@@ -29,9 +29,15 @@ struct Injection {
   /// Pods opt in with this label or annotation set to "true" (documented in README).
   std::string opt_in_key = "gopreflight.io/inject";
   std::string image = "ghcr.io/gopreflight/gopreflight:0.1.0";
+  std::vector<std::string> command;               ///< empty = the image's entrypoint
   std::vector<std::string> args;                  ///< extra args for gopreflight-check
+  std::string image_pull_policy = "IfNotPresent";
   std::string cpu_request = "10m", memory_request = "16Mi", cpu_limit = "100m", memory_limit = "32Mi";
   bool set_go_env = false;  ///< also set GOMEMLIMIT/GOMAXPROCS on Go containers lacking them
+  /// Not a key of its own: Engine::mutate copies goRuntime's ratio here when that section is set.
+  double gomemlimit_ratio = 0.9;
+  /// Which containers are Go for set_go_env: this Pod annotation ("a,b" or "*"); absent = all.
+  std::string go_container_annotation = "gopreflight.io/go-containers";
 };
 
 class Policy {

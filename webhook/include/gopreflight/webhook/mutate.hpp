@@ -1,0 +1,68 @@
+#pragma once
+/// Injection of the gopreflight-check init container into Pods (POST /mutate). Pure functions of
+/// a Pod object and the policy's injection section; Engine::mutate wraps them in AdmissionReview.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gopreflight/webhook/policy.hpp"
+
+namespace gopreflight::webhook::mutate {
+
+/// Name of the injected init container (fixed: the validating rule "initCheck" looks for it).
+inline constexpr std::string_view kInitContainerName = "gopreflight-check";
+/// Annotation naming the app container whose limits the check reads (default: the first container).
+inline constexpr std::string_view kAppContainerAnnotation = "gopreflight.io/app-container";
+
+/// Why a Pod is (or is not) injected, for logs and the AdmissionReview warning.
+struct Selection {
+  bool selected = false;
+  std::string reason;  ///< "namespace shop is listed", "label gopreflight.io/inject=true", ...
+};
+
+/// Selected when injection is enabled and the namespace is listed, or when the Pod carries the
+/// opt-in label or annotation (Injection::opt_in_key) set to "true"; "false" opts a Pod out.
+Selection select_pod(const nlohmann::json& pod, std::string_view request_namespace,
+                     const Injection& injection);
+
+/// The app container: the one named by gopreflight.io/app-container, else the first container.
+/// Empty optional with `error` filled when the Pod has no such container.
+std::optional<std::string> app_container_name(const nlohmann::json& pod, std::string& error);
+
+/// The init container spec for `app` (image, args, resources, restricted securityContext,
+/// downward API env).
+nlohmann::json init_container(const nlohmann::json& pod, const std::string& app,
+                              const Injection& injection);
+
+/// Outcome of building the patch for one Pod.
+struct PatchResult {
+  nlohmann::json patch = nlohmann::json::array();  ///< RFC 6902 operations; empty = leave as is
+  std::string error;                               ///< the Pod could not be read: no patch
+  std::vector<std::string> notes;                  ///< what was done or skipped, for logs
+};
+
+/// JSONPatch for a Pod: the init container first in initContainers, and (set_go_env) GOMEMLIMIT /
+/// GOMAXPROCS on Go containers lacking them. A Pod that already has the init container gets none.
+PatchResult build_patch(const nlohmann::json& pod, std::string_view request_namespace,
+                        const Injection& injection);
+
+/// Kubernetes quantity to bytes ("512Mi", "1.5Gi", "1e3", "128974848"); nullopt if unreadable.
+std::optional<long long> quantity_bytes(std::string_view q);
+/// Kubernetes CPU quantity to millicores ("500m", "2", "1.5"); nullopt if unreadable.
+std::optional<long long> quantity_millicores(std::string_view q);
+/// GOMEMLIMIT in Go syntax for `ratio` of `limit_bytes`, rounded down to whole MiB ("460MiB"),
+/// or to bytes when that is below 1 MiB.
+std::string gomemlimit_value(long long limit_bytes, double ratio);
+/// GOMAXPROCS for a CPU limit: ceil(millicores / 1000), at least 1.
+std::string gomaxprocs_value(long long millicores);
+
+/// RFC 4648 base64 (the AdmissionReview `patch` field).
+std::string base64_encode(std::string_view bytes);
+
+/// Deepest nesting of objects/arrays in a JSON text (strings skipped); stops counting at `cap`+1.
+std::size_t json_nesting_depth(std::string_view text, std::size_t cap);
+
+}  // namespace gopreflight::webhook::mutate

@@ -1,0 +1,456 @@
+// Injection of the gopreflight-check init container: the pure patch builder. The init container
+// reads the app container's limits through the downward API (resourceFieldRef with containerName)
+// and its GOMEMLIMIT/GOMAXPROCS as literal env, so gopreflight-check judges the app, not itself.
+#include "gopreflight/webhook/mutate.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <utility>
+
+namespace gopreflight::webhook::mutate {
+namespace {
+
+using nlohmann::json;
+
+const json* member(const json& j, std::string_view key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+std::string string_member(const json& j, std::string_view key) {
+  const json* v = member(j, key);
+  return v && v->is_string() ? v->get<std::string>() : std::string{};
+}
+
+/// Value of metadata.labels[key] or metadata.annotations[key], label first.
+std::string label_or_annotation(const json& pod, std::string_view key, std::string& where) {
+  const json* md = member(pod, "metadata");
+  if (!md) return {};
+  for (const char* field : {"labels", "annotations"}) {
+    const json* m = member(*md, field);
+    if (!m) continue;
+    std::string v = string_member(*m, key);
+    if (!v.empty()) {
+      where = std::string(field) == "labels" ? "label" : "annotation";
+      return v;
+    }
+  }
+  return {};
+}
+
+std::string annotation(const json& pod, std::string_view key) {
+  const json* md = member(pod, "metadata");
+  const json* ann = md ? member(*md, "annotations") : nullptr;
+  return ann ? string_member(*ann, key) : std::string{};
+}
+
+const json* find_env(const json& container, std::string_view name) {
+  const json* env = member(container, "env");
+  if (!env || !env->is_array()) return nullptr;
+  for (const auto& e : *env) {
+    if (e.is_object() && string_member(e, "name") == name) return &e;
+  }
+  return nullptr;
+}
+
+const json* find_container(const json& containers, std::string_view name) {
+  for (const auto& c : containers) {
+    if (c.is_object() && string_member(c, "name") == name) return &c;
+  }
+  return nullptr;
+}
+
+std::optional<std::string> limit_of(const json& container, std::string_view resource) {
+  const json* res = member(container, "resources");
+  const json* lim = res ? member(*res, "limits") : nullptr;
+  const json* v = lim ? member(*lim, resource) : nullptr;
+  if (!v) return std::nullopt;
+  if (v->is_string()) return v->get<std::string>();
+  if (v->is_number()) return v->dump();
+  return std::nullopt;
+}
+
+/// The app's env var as the init container should see it: the literal value, or its valueFrom
+/// with a resourceFieldRef pinned to the app container (unpinned it would name the init container).
+std::optional<json> copied_env(const json& app, std::string_view from, const std::string& to,
+                               const std::string& app_name) {
+  const json* e = find_env(app, from);
+  if (!e) return std::nullopt;
+  json out = {{"name", to}};
+  if (const json* v = member(*e, "value"); v && v->is_string()) {
+    out["value"] = *v;
+    return out;
+  }
+  if (const json* vf = member(*e, "valueFrom"); vf && vf->is_object()) {
+    json copy = *vf;
+    if (auto rf = copy.find("resourceFieldRef"); rf != copy.end() && rf->is_object() &&
+                                                 !rf->contains("containerName")) {
+      (*rf)["containerName"] = app_name;
+    }
+    out["valueFrom"] = std::move(copy);
+    return out;
+  }
+  out["value"] = "";
+  return out;
+}
+
+/// Go containers for set_go_env: named by the annotation ("a,b" or "*"), or all when it is absent.
+bool is_go_container(const json& pod, const std::string& name, const Injection& inj) {
+  const std::string list = annotation(pod, inj.go_container_annotation);
+  if (list.empty() || list == "*") return true;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    std::string item = list.substr(start, comma - start);
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos && item.substr(b, e - b + 1) == name) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+struct Scaled {
+  long double value = 0;
+  bool ok = false;
+};
+
+/// Kubernetes quantity grammar: <signedNumber><suffix>, suffix binarySI | decimalSI | exponent.
+Scaled parse_quantity(std::string_view q) {
+  Scaled out;
+  std::size_t i = 0;
+  bool neg = false;
+  if (i < q.size() && (q[i] == '+' || q[i] == '-')) neg = q[i++] == '-';
+  long double mant = 0;
+  std::size_t digits = 0;
+  while (i < q.size() && q[i] >= '0' && q[i] <= '9') {
+    mant = mant * 10 + (q[i++] - '0');
+    ++digits;
+  }
+  if (i < q.size() && q[i] == '.') {
+    ++i;
+    long double scale = 0.1L;
+    while (i < q.size() && q[i] >= '0' && q[i] <= '9') {
+      mant += (q[i++] - '0') * scale;
+      scale /= 10;
+      ++digits;
+    }
+  }
+  if (digits == 0) return out;
+  const std::string_view suffix = q.substr(i);
+  long double mult = 1;
+  static const std::pair<std::string_view, long double> table[] = {
+      {"", 1},          {"n", 1e-9L},         {"u", 1e-6L},         {"m", 1e-3L},
+      {"k", 1e3L},      {"M", 1e6L},          {"G", 1e9L},          {"T", 1e12L},
+      {"P", 1e15L},     {"E", 1e18L},         {"Ki", 1024.0L},      {"Mi", 1048576.0L},
+      {"Gi", 1073741824.0L}, {"Ti", 1099511627776.0L}, {"Pi", 1125899906842624.0L},
+      {"Ei", 1152921504606846976.0L}};
+  bool found = false;
+  for (const auto& [s, m] : table) {
+    if (suffix == s) {
+      mult = m;
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    if (suffix.size() < 2 || (suffix[0] != 'e' && suffix[0] != 'E')) return out;
+    std::size_t j = 1;
+    bool eneg = false;
+    if (suffix[j] == '+' || suffix[j] == '-') eneg = suffix[j++] == '-';
+    if (j >= suffix.size()) return out;
+    int exp = 0;
+    for (; j < suffix.size(); ++j) {
+      if (suffix[j] < '0' || suffix[j] > '9' || exp > 100) return out;
+      exp = exp * 10 + (suffix[j] - '0');
+    }
+    mult = std::pow(10.0L, eneg ? -exp : exp);
+  }
+  out.value = (neg ? -mant : mant) * mult;
+  out.ok = std::isfinite(static_cast<double>(out.value));
+  return out;
+}
+
+std::optional<long long> to_ll_ceil(long double v) {
+  const long double c = std::ceil(v - 1e-9L);  // tolerate binary fractions like 0.1*1e3
+  if (c < 0 || c > static_cast<long double>(std::numeric_limits<long long>::max() / 2)) {
+    return std::nullopt;
+  }
+  return static_cast<long long>(c);
+}
+
+json env_literal(std::string name, std::string value) {
+  return {{"name", std::move(name)}, {"value", std::move(value)}};
+}
+
+json resource_env(std::string name, const std::string& app, std::string resource,
+                  std::string divisor) {
+  return {{"name", std::move(name)},
+          {"valueFrom",
+           {{"resourceFieldRef",
+             {{"containerName", app}, {"resource", std::move(resource)}, {"divisor", std::move(divisor)}}}}}};
+}
+
+}  // namespace
+
+Selection select_pod(const json& pod, std::string_view request_namespace, const Injection& inj) {
+  std::string where;
+  const std::string opt = label_or_annotation(pod, inj.opt_in_key, where);
+  if (opt == "false") return {false, where + " " + inj.opt_in_key + "=false opts out"};
+  if (opt == "true") return {true, where + " " + inj.opt_in_key + "=true"};
+  if (!inj.enabled) return {false, "injection is disabled and the Pod does not opt in"};
+  std::string ns(request_namespace);
+  if (ns.empty()) {
+    if (const json* md = member(pod, "metadata")) ns = string_member(*md, "namespace");
+  }
+  for (const auto& n : inj.namespaces) {
+    if (n == ns || n == "*") return {true, "namespace " + ns + " is listed"};
+  }
+  return {false, "namespace " + ns + " is not listed and the Pod does not opt in"};
+}
+
+std::optional<std::string> app_container_name(const json& pod, std::string& error) {
+  const json* spec = member(pod, "spec");
+  const json* containers = spec ? member(*spec, "containers") : nullptr;
+  if (!containers || !containers->is_array() || containers->empty()) {
+    error = "spec.containers: expected a non-empty array of containers";
+    return std::nullopt;
+  }
+  const std::string wanted = annotation(pod, kAppContainerAnnotation);
+  if (!wanted.empty()) {
+    if (find_container(*containers, wanted)) return wanted;
+    error = "metadata.annotations[" + std::string(kAppContainerAnnotation) + "]: container \"" +
+            wanted + "\" is not in spec.containers";
+    return std::nullopt;
+  }
+  const json& first = (*containers)[0];
+  std::string name = first.is_object() ? string_member(first, "name") : std::string{};
+  if (name.empty()) {
+    error = "spec.containers[0].name: expected a non-empty string";
+    return std::nullopt;
+  }
+  return name;
+}
+
+json init_container(const json& pod, const std::string& app, const Injection& inj) {
+  const json& containers = pod.at("spec").at("containers");
+  const json& app_c = *find_container(containers, app);
+
+  json env = json::array();
+  env.push_back(env_literal("GOPREFLIGHT_APP_CONTAINER", app));
+  if (limit_of(app_c, "memory")) {
+    env.push_back(resource_env("GOPREFLIGHT_APP_MEMORY_LIMIT", app, "limits.memory", "1"));
+  } else {
+    env.push_back(env_literal("GOPREFLIGHT_APP_MEMORY_LIMIT", "unlimited"));
+  }
+  if (limit_of(app_c, "cpu")) {
+    env.push_back(resource_env("GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES", app, "limits.cpu", "1m"));
+  } else {
+    env.push_back(env_literal("GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES", "unlimited"));
+  }
+  if (auto e = copied_env(app_c, "GOMEMLIMIT", "GOPREFLIGHT_APP_GOMEMLIMIT", app)) env.push_back(*e);
+  if (auto e = copied_env(app_c, "GOMAXPROCS", "GOPREFLIGHT_APP_GOMAXPROCS", app)) env.push_back(*e);
+
+  json c = {
+      {"name", std::string(kInitContainerName)},
+      {"image", inj.image},
+      {"imagePullPolicy", inj.image_pull_policy},
+      {"env", std::move(env)},
+      {"terminationMessagePolicy", "FallbackToLogsOnError"},
+      {"resources",
+       {{"requests", {{"cpu", inj.cpu_request}, {"memory", inj.memory_request}}},
+        {"limits", {{"cpu", inj.cpu_limit}, {"memory", inj.memory_limit}}}}},
+      {"securityContext",
+       {{"runAsNonRoot", true},
+        {"runAsUser", 65532},
+        {"allowPrivilegeEscalation", false},
+        {"readOnlyRootFilesystem", true},
+        {"capabilities", {{"drop", json::array({"ALL"})}}},
+        {"seccompProfile", {{"type", "RuntimeDefault"}}}}}};
+  if (!inj.command.empty()) c["command"] = inj.command;
+  if (!inj.args.empty()) c["args"] = inj.args;
+  return c;
+}
+
+PatchResult build_patch(const json& pod, std::string_view request_namespace, const Injection& inj) {
+  PatchResult r;
+  if (!pod.is_object()) {
+    r.error = "object: expected a Pod JSON object";
+    return r;
+  }
+  const json* spec = member(pod, "spec");
+  if (!spec || !spec->is_object()) {
+    r.error = "spec: expected an object";
+    return r;
+  }
+  const json* inits = member(*spec, "initContainers");
+  if (inits && !inits->is_null() && !inits->is_array()) {
+    r.error = "spec.initContainers: expected an array";
+    return r;
+  }
+  const Selection sel = select_pod(pod, request_namespace, inj);
+  if (!sel.selected) {
+    r.notes.push_back("not injected: " + sel.reason);
+    return r;
+  }
+  if (const json* os = member(*spec, "os"); os && string_member(*os, "name") == "windows") {
+    r.notes.push_back("not injected: spec.os.name is windows (gopreflight-check is Linux-only)");
+    return r;
+  }
+  if (inits && inits->is_array() && find_container(*inits, kInitContainerName)) {
+    r.notes.push_back("not injected: spec.initContainers already has gopreflight-check");
+    return r;
+  }
+  std::string err;
+  auto app = app_container_name(pod, err);
+  if (!app) {
+    r.error = err;
+    return r;
+  }
+  const json& containers = spec->at("containers");
+  for (std::size_t i = 0; i < containers.size(); ++i) {
+    if (!containers[i].is_object()) {
+      r.error = "spec.containers[" + std::to_string(i) + "]: expected an object";
+      return r;
+    }
+    const json* env = member(containers[i], "env");
+    if (env && !env->is_null() && !env->is_array()) {
+      r.error = "spec.containers[" + std::to_string(i) + "].env: expected an array";
+      return r;
+    }
+  }
+
+  // GOMEMLIMIT/GOMAXPROCS first, so the init container copies what the app will really run with.
+  json patched_pod_view;  // only materialised when set_go_env changes the app container
+  const json* pod_for_init = &pod;
+  if (inj.set_go_env) {
+    for (std::size_t i = 0; i < containers.size(); ++i) {
+      const json& c = containers[i];
+      const std::string name = string_member(c, "name");
+      if (!is_go_container(pod, name, inj)) continue;
+      if (member(c, "envFrom")) {
+        r.notes.push_back("containers[" + name + "]: has envFrom, Go env left as is");
+        continue;
+      }
+      std::vector<json> add;
+      if (!find_env(c, "GOMEMLIMIT")) {
+        auto mem = limit_of(c, "memory");
+        auto bytes = mem ? quantity_bytes(*mem) : std::nullopt;
+        if (bytes && *bytes > 0) add.push_back(env_literal("GOMEMLIMIT", gomemlimit_value(*bytes, inj.gomemlimit_ratio)));
+      }
+      if (!find_env(c, "GOMAXPROCS")) {
+        auto cpu = limit_of(c, "cpu");
+        auto milli = cpu ? quantity_millicores(*cpu) : std::nullopt;
+        if (milli && *milli > 0) add.push_back(env_literal("GOMAXPROCS", gomaxprocs_value(*milli)));
+      }
+      if (add.empty()) continue;
+      const std::string base = "/spec/containers/" + std::to_string(i) + "/env";
+      const json* env = member(c, "env");
+      if (!env || env->is_null()) {
+        r.patch.push_back({{"op", "add"}, {"path", base}, {"value", add}});
+      } else {
+        for (auto& e : add) r.patch.push_back({{"op", "add"}, {"path", base + "/-"}, {"value", e}});
+      }
+      if (name == *app) {
+        if (patched_pod_view.is_null()) patched_pod_view = pod;
+        json& pe = patched_pod_view["spec"]["containers"][i]["env"];
+        if (!pe.is_array()) pe = json::array();
+        for (auto& e : add) pe.push_back(e);
+        pod_for_init = &patched_pod_view;
+      }
+      for (auto& e : add) {
+        r.notes.push_back("containers[" + name + "]: set " + e["name"].get<std::string>() + "=" +
+                          e["value"].get<std::string>());
+      }
+    }
+  }
+
+  json init = init_container(*pod_for_init, *app, inj);
+  if (!inits || inits->is_null()) {
+    r.patch.push_back({{"op", "add"}, {"path", "/spec/initContainers"}, {"value", json::array({std::move(init)})}});
+  } else {
+    r.patch.push_back({{"op", "add"}, {"path", "/spec/initContainers/0"}, {"value", std::move(init)}});
+  }
+  r.notes.push_back("injected gopreflight-check for app container " + *app + " (" + sel.reason + ")");
+  return r;
+}
+
+std::optional<long long> quantity_bytes(std::string_view q) {
+  const Scaled s = parse_quantity(q);
+  if (!s.ok) return std::nullopt;
+  return to_ll_ceil(s.value);
+}
+
+std::optional<long long> quantity_millicores(std::string_view q) {
+  const Scaled s = parse_quantity(q);
+  if (!s.ok) return std::nullopt;
+  return to_ll_ceil(s.value * 1000);
+}
+
+std::string gomemlimit_value(long long limit_bytes, double ratio) {
+  const long double target = static_cast<long double>(limit_bytes) * ratio;
+  const long long bytes = static_cast<long long>(std::floor(target));
+  constexpr long long MiB = 1024LL * 1024LL;
+  if (bytes >= MiB) return std::to_string(bytes / MiB) + "MiB";
+  return std::to_string(bytes);
+}
+
+std::string gomaxprocs_value(long long millicores) {
+  const long long procs = (millicores + 999) / 1000;
+  return std::to_string(procs < 1 ? 1 : procs);
+}
+
+std::string base64_encode(std::string_view bytes) {
+  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const auto n = (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
+                   (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
+                   static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 2]));
+    out += table[(n >> 18) & 63];
+    out += table[(n >> 12) & 63];
+    out += table[(n >> 6) & 63];
+    out += table[n & 63];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (rest == 2) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    out += table[(n >> 18) & 63];
+    out += table[(n >> 12) & 63];
+    out += rest == 2 ? table[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::size_t json_nesting_depth(std::string_view text, std::size_t cap) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > deepest) {
+        deepest = depth;
+        if (deepest > cap) return deepest;
+      }
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace gopreflight::webhook::mutate
