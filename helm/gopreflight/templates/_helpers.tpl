@@ -1,0 +1,90 @@
+{{/* Names, labels and selectors shared by the templates. */}}
+{{- define "gopreflight.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gopreflight.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "gopreflight.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "gopreflight.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "gopreflight.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gopreflight.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "gopreflight.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "gopreflight.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "gopreflight.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret holding tls.crt and tls.key for the server. */}}
+{{- define "gopreflight.tlsSecretName" -}}
+{{- if eq .Values.tls.mode "secret" }}
+{{- required "tls.existingSecret is required when tls.mode is secret" .Values.tls.existingSecret }}
+{{- else }}
+{{- printf "%s-tls" (include "gopreflight.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/* DNS name the apiserver verifies: <service>.<namespace>.svc */}}
+{{- define "gopreflight.serviceDNS" -}}
+{{- printf "%s.%s.svc" (include "gopreflight.fullname" .) .Release.Namespace }}
+{{- end }}
+
+{{/* Namespaces never sent to the webhook: its own (so it can always restart) and kube-system. */}}
+{{- define "gopreflight.excludedNamespaces" -}}
+{{- $ns := list .Release.Namespace "kube-system" }}
+{{- range .Values.webhook.excludeNamespaces }}{{ $ns = append $ns . }}{{ end }}
+{{- toJson (uniq $ns) }}
+{{- end }}
+
+{{/* namespaceSelector of the validating webhook: opt-in label, or cluster-wide. */}}
+{{- define "gopreflight.namespaceSelector" -}}
+matchExpressions:
+  - key: kubernetes.io/metadata.name
+    operator: NotIn
+    values: {{ include "gopreflight.excludedNamespaces" . }}
+{{- if not .Values.webhook.clusterWide }}
+  - key: {{ .Values.webhook.optInLabel }}
+    operator: In
+    values: ["true"]
+{{- end }}
+{{- end }}
+
+{{/* The policy file: values.policy plus the injection section. */}}
+{{- define "gopreflight.policy" -}}
+{{- $p := deepCopy (default dict .Values.policy) }}
+{{- if .Values.injection.enabled }}
+{{- $inj := dict "enabled" true "namespaces" .Values.injection.namespaces "image" (default (include "gopreflight.image" .) .Values.injection.image) "args" .Values.injection.args "resources" .Values.injection.resources "setGoEnv" .Values.injection.setGoEnv }}
+{{- $_ := set $p "injection" $inj }}
+{{- end }}
+{{- $doc := merge (dict "apiVersion" "gopreflight.io/v1alpha1" "kind" "Policy") $p }}
+{{- toYaml $doc }}
+{{- end }}
