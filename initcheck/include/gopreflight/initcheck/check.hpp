@@ -38,6 +38,7 @@ struct CheckResult {
   std::string message;      ///< one sentence a person can act on
   std::string remediation;  ///< exact command and persistent line; required on warn/fail
   double duration_ms = 0;   ///< filled by the runner
+  std::string scope;        ///< filled by the runner from CheckDef::scope ("probe" for probes)
 };
 
 /// The roots every file read goes through (as node_exporter's --path.procfs/--path.sysfs).
