@@ -1,9 +1,11 @@
 #pragma once
 /// Reading, validating and linting the policy file (apiVersion gopreflight.io/v1alpha1, kind Policy),
 /// and the built-in recommended policy. Pure functions on text; only load_policy_file reads a file.
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gopreflight/webhook/policy.hpp"
@@ -20,11 +22,13 @@ struct PolicyProblem {
   std::string str() const;
 };
 
-/// Where in the file each required sysctl was written (parallel to Policy::required_sysctls).
+/// Where each key of the policy was written: dotted path ("podSecurity.level",
+/// "requiredSysctls[0].name", "securityContext.runAsUser") -> 1-based line and column. Lint uses it
+/// to position contradictions.
 struct PolicyMarks {
-  std::vector<std::pair<int, int>> required_sysctls;  ///< line, col of each entry's name
-  std::pair<int, int> pod_security{0, 0};               ///< line, col of podSecurity.level
-  std::pair<int, int> security_context{0, 0};           ///< line, col of the securityContext section
+  std::map<std::string, std::pair<int, int>> keys;
+  /// The position of `path`, or of the closest recorded parent, or 1:1.
+  std::pair<int, int> at(const std::string& path) const;
 };
 
 /// The result of parsing a policy: a policy only when `problems` is empty.
