@@ -292,6 +292,23 @@ std::string http_request(const ProbeUrl& u) {
 }
 
 Result<EtcdHealth> parse_etcd_health(std::string_view body) {
+  // etcd's answer is a flat object; refuse deep nesting before handing bytes to a JSON parser.
+  if (body.size() > kMaxHttpBody) return fail("etcd /health body larger than 64 KiB");
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > 16) return fail("etcd /health body nests deeper than 16 levels");
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return fail("etcd /health body is not a JSON object: '" + printable(body, 80) + "'");
