@@ -1,34 +1,434 @@
-// The admission engine: decode, extract Pod views, run the rules, decide, encode.
+// The admission engine: bytes -> AdmissionReview -> Pod view -> rules -> decision -> bytes.
 #include "gopreflight/webhook/engine.hpp"
 
+#include <algorithm>
+#include <exception>
 #include <utility>
 
+#include "gopreflight/webhook/admission.hpp"
+#include "gopreflight/webhook/pod_views.hpp"
 #include "gopreflight/webhook/policy.hpp"
+#include "gopreflight/webhook/rules.hpp"
 
 namespace gopreflight::webhook {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxMessageBytes = 6144;  ///< status.message: readable in kubectl, bounded
+constexpr std::size_t kMaxLineBytes = 1024;      ///< one violation line in status.message
+constexpr std::size_t kMaxWarnings = 20;         ///< the API server truncates long warning lists
+constexpr std::size_t kMaxWarningBytes = 512;
+constexpr std::size_t kMaxAudits = 20;
+constexpr std::size_t kMaxAuditBytes = 1024;
+
+const std::string* string_member(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
+}
+
+/// The regular, init and ephemeral containers of a Pod spec (may be null or wrongly typed).
+const json* list_of(const json* spec, const char* key) {
+  if (spec == nullptr || !spec->is_object()) return nullptr;
+  auto it = spec->find(key);
+  return it != spec->end() && it->is_array() ? &*it : nullptr;
+}
+
+std::string annotation(const json* metadata, const char* key) {
+  if (metadata == nullptr || !metadata->is_object()) return "";
+  auto a = metadata->find("annotations");
+  if (a == metadata->end() || !a->is_object()) return "";
+  const auto* v = string_member(*a, key);
+  return v != nullptr ? *v : "";
+}
+
+std::string image_of(const json& c) {
+  const auto* v = string_member(c, "image");
+  return v != nullptr ? *v : "";
+}
+std::string name_of(const json& c) {
+  const auto* v = string_member(c, "name");
+  return v != nullptr ? *v : "";
+}
+
+/*
+ * Which Pod UPDATEs are judged, as Pod Security Admission decides it (isSignificantPodUpdate):
+ * a running Pod's spec is immutable except container images, activeDeadlineSeconds, tolerations
+ * and (via the subresource) ephemeral containers. An UPDATE is judged when the pod seccomp
+ * annotation, the number of containers or initContainers, any image, any per-container seccomp
+ * annotation changes, or an ephemeral container is added or changed; otherwise it is allowed
+ * unjudged (labels, annotations, finalizers, status, ...).
+ */
+bool significant_pod_update(const json& pod, const json& old_pod) {
+  const json* md = pod.is_object() && pod.contains("metadata") ? &pod["metadata"] : nullptr;
+  const json* old_md = old_pod.is_object() && old_pod.contains("metadata") ? &old_pod["metadata"] : nullptr;
+  const char* kPodSeccomp = "seccomp.security.alpha.kubernetes.io/pod";
+  if (annotation(md, kPodSeccomp) != annotation(old_md, kPodSeccomp)) return true;
+  const json* spec = pod.is_object() && pod.contains("spec") ? &pod["spec"] : nullptr;
+  const json* old_spec = old_pod.is_object() && old_pod.contains("spec") ? &old_pod["spec"] : nullptr;
+  for (const char* list : {"containers", "initContainers"}) {
+    const json* a = list_of(spec, list);
+    const json* b = list_of(old_spec, list);
+    const std::size_t na = a != nullptr ? a->size() : 0, nb = b != nullptr ? b->size() : 0;
+    if (na != nb) return true;
+    for (std::size_t i = 0; i < na; ++i) {
+      if (image_of((*a)[i]) != image_of((*b)[i])) return true;
+      const std::string key = "container.seccomp.security.alpha.kubernetes.io/" + name_of((*a)[i]);
+      if (annotation(md, key.c_str()) != annotation(old_md, key.c_str())) return true;
+    }
+  }
+  const json* eph = list_of(spec, "ephemeralContainers");
+  const json* old_eph = list_of(old_spec, "ephemeralContainers");
+  if (eph != nullptr) {
+    for (const auto& c : *eph) {
+      bool same = false;
+      if (old_eph != nullptr) {
+        for (const auto& oc : *old_eph) {
+          if (name_of(oc) == name_of(c)) {
+            same = oc == c;
+            break;
+          }
+        }
+      }
+      if (!same) return true;
+    }
+  }
+  return false;
+}
+
+/// Field paths of the ephemeral containers that are new or changed compared with the old Pod.
+std::vector<std::string> changed_ephemeral_paths(const PodView& view, const json* old_pod) {
+  std::vector<std::string> out;
+  const json* eph = list_of(view.spec, "ephemeralContainers");
+  if (eph == nullptr) return out;
+  const json* old_spec =
+      old_pod != nullptr && old_pod->is_object() && old_pod->contains("spec") ? &(*old_pod)["spec"] : nullptr;
+  const json* old_eph = list_of(old_spec, "ephemeralContainers");
+  for (std::size_t i = 0; i < eph->size(); ++i) {
+    bool same = false;
+    if (old_eph != nullptr) {
+      for (const auto& oc : *old_eph) {
+        if (name_of(oc) == name_of((*eph)[i])) {
+          same = oc == (*eph)[i];
+          break;
+        }
+      }
+    }
+    if (!same) out.push_back(view.spec_path + ".ephemeralContainers[" + std::to_string(i) + "]");
+  }
+  return out;
+}
+
+bool path_under(const std::string& path, const std::string& prefix) {
+  return path.size() >= prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
+         (path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[');
+}
+
+bool is_sysctl_finding(const Finding& f) {
+  return f.rule == "requiredSysctls" || f.rule == "unsettableSysctls" ||
+         (f.rule == "podSecurity" && f.check == "sysctls");
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+/// Runs every rule of the policy on one Pod view, in a fixed order (the rule registry).
+void run_rules(const Policy& p, const PodView& view, std::string_view ns, bool is_template,
+               rules::Findings& out) {
+  if (p.pod_security) rules::pod_security(view, *p.pod_security, out);
+  rules::required_sysctls(view, p.required_sysctls, out);
+  rules::unsettable_sysctls(view, p.unsettable_sysctls_mode,
+                            p.pod_security ? p.pod_security->version : pss::Version{}, out);
+  if (p.security_context) rules::security_context(view, *p.security_context, out);
+  if (p.go_runtime) rules::go_runtime(view, *p.go_runtime, out);
+  if (p.init_check) {
+    const bool injected_later = is_template && rules::injection_applies(p.injection, *view.metadata, ns);
+    rules::init_check(view, *p.init_check, ns, injected_later, out);
+  }
+}
+
+ObjectDecision decide(const Policy& policy, const json& object, std::string_view kind, const RequestInfo& info) {
+  ObjectDecision d;
+  d.kind = std::string(kind);
+  if (!object.is_object()) {
+    d.error = "object: expected an object, found " + std::string(json_type_name(object));
+    return d;
+  }
+  if (auto md = object.find("metadata"); md != object.end() && !md->is_null()) {
+    if (!md->is_object()) {
+      d.error = "metadata: expected an object, found " + std::string(json_type_name(*md));
+      return d;
+    }
+    for (const char* key : {"name", "generateName", "namespace"}) {
+      auto it = md->find(key);
+      if (it != md->end() && !it->is_null() && !it->is_string()) {
+        d.error = std::string("metadata.") + key + ": expected a string, found " + std::string(json_type_name(*it));
+        return d;
+      }
+    }
+    if (const auto* n = string_member(*md, "name")) d.name = *n;
+    if (d.name.empty()) {
+      if (const auto* g = string_member(*md, "generateName")) d.name = *g + "*";
+    }
+    if (const auto* n = string_member(*md, "namespace")) d.ns = *n;
+  }
+  if (d.ns.empty()) d.ns = info.ns;
+
+  if (info.operation == "DELETE" || info.operation == "CONNECT") {
+    d.allowed = true;
+    return d;
+  }
+  const bool is_pod = kind == "Pod";
+  // Subresources: pods/ephemeralcontainers judges the ephemeral containers and pods/resize the Go
+  // memory/CPU rules; every other subresource (status, binding, exec, scale, ...) is allowed.
+  if (!info.sub_resource.empty() && !(is_pod && (info.sub_resource == "ephemeralcontainers" ||
+                                                 info.sub_resource == "resize"))) {
+    d.allowed = true;
+    return d;
+  }
+  auto extracted = extract_pod_view(object, kind);
+  if (!extracted) {
+    d.error = extracted.error;
+    return d;
+  }
+  const PodView& view = extracted->view;
+  if (view.spec == nullptr) {  // a ReplicationController without a template: nothing to judge
+    d.allowed = true;
+    return d;
+  }
+  if (auto shape = check_pod_shape(view); !shape.empty()) {
+    d.error = std::move(shape);
+    return d;
+  }
+  // Exemptions, as PSA has them: namespace, requesting user, runtimeClassName.
+  if (contains(policy.exemptions.namespaces, d.ns)) {
+    d.exempt_reason = "namespace " + d.ns;
+  } else if (!info.username.empty() && contains(policy.exemptions.usernames, info.username)) {
+    d.exempt_reason = "username " + info.username;
+  } else if (const auto* rc = string_member(*view.spec, "runtimeClassName");
+             rc != nullptr && contains(policy.exemptions.runtime_classes, *rc)) {
+    d.exempt_reason = "runtimeClassName " + *rc;
+  }
+  if (!d.exempt_reason.empty()) {
+    d.allowed = true;
+    return d;
+  }
+
+  // UPDATE: judge only what can change.
+  const bool update = info.operation == "UPDATE" && info.old_object != nullptr && info.old_object->is_object();
+  std::vector<std::string> only_paths;  // non-empty: keep findings under these paths only
+  bool only_go = false;
+  bool drop_sysctls = false;
+  if (update && is_pod) {
+    if (info.sub_resource == "ephemeralcontainers") {
+      only_paths = changed_ephemeral_paths(view, info.old_object);
+      if (only_paths.empty()) {
+        d.allowed = true;
+        return d;
+      }
+    } else if (info.sub_resource == "resize") {
+      only_go = true;
+    } else if (!significant_pod_update(object, *info.old_object)) {
+      d.allowed = true;
+      return d;
+    }
+    drop_sysctls = true;  // sysctls of a running Pod cannot change: never re-deny them
+  } else if (update && extracted->is_template) {
+    auto old = extract_pod_view(*info.old_object, kind);
+    if (old && old->view.spec != nullptr && *old->view.spec == *view.spec &&
+        *old->view.metadata == *view.metadata) {
+      d.allowed = true;  // the Pod template did not change: no new Pod differs from the old ones
+      return d;
+    }
+  } else if (is_pod && info.sub_resource == "ephemeralcontainers") {
+    only_paths = changed_ephemeral_paths(view, nullptr);
+  } else if (is_pod && info.sub_resource == "resize") {
+    only_go = true;
+  }
+
+  rules::Findings findings;
+  try {
+    run_rules(policy, view, d.ns, extracted->is_template, findings);
+  } catch (const std::exception& e) {  // a rule met a shape check_pod_shape let through
+    d.error = std::string("evaluating the Pod: ") + e.what();
+    return d;
+  }
+  for (auto& f : findings) {
+    if (drop_sysctls && is_sysctl_finding(f)) continue;
+    if (only_go && f.rule != "goRuntime") continue;
+    if (!only_paths.empty() &&
+        std::none_of(only_paths.begin(), only_paths.end(), [&](const std::string& p) { return path_under(f.path, p); }))
+      continue;
+    if (f.mode == "warn") {
+      d.warnings.push_back(std::move(f));
+    } else if (f.mode == "audit") {
+      d.audits.push_back(std::move(f));
+    } else {
+      d.violations.push_back(std::move(f));
+    }
+  }
+  d.allowed = d.violations.empty();
+  return d;
+}
+
+/// Cuts at `max` bytes on a UTF-8 character boundary and marks the cut.
+std::string bounded(std::string s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t cut = max - 3;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+  s += "...";
+  return s;
+}
+
+std::string violation_line(const Finding& f) {
+  return bounded(f.path + ": " + f.message + " (" + f.rule + "); fix: " + f.fix, kMaxLineBytes);
+}
+
+std::string object_label(const ObjectDecision& d) {
+  std::string s = d.kind + " ";
+  if (!d.ns.empty()) s += d.ns + "/";
+  s += d.name.empty() ? std::string("(unnamed)") : d.name;
+  return s;
+}
+
+AdmissionAnswer answer_for(const ObjectDecision& d) {
+  AdmissionAnswer a;
+  a.allowed = d.allowed;
+  if (!d.allowed) {
+    a.code = 403;
+    std::string msg = "gopreflight denied " + object_label(d) + ": " + std::to_string(d.violations.size()) +
+                      (d.violations.size() == 1 ? " violation" : " violations");
+    std::size_t shown = 0;
+    for (const auto& f : d.violations) {
+      std::string line = "\n- " + violation_line(f);
+      if (msg.size() + line.size() + 64 > kMaxMessageBytes) break;
+      msg += line;
+      ++shown;
+    }
+    if (shown < d.violations.size()) {
+      msg += "\n- ... and " + std::to_string(d.violations.size() - shown) +
+             " more (run gopreflight-webhook review on the manifest for all)";
+    }
+    a.message = std::move(msg);
+  }
+  for (std::size_t i = 0; i < d.warnings.size(); ++i) {
+    if (i + 1 == kMaxWarnings && d.warnings.size() > kMaxWarnings) {
+      a.warnings.push_back("gopreflight: " + std::to_string(d.warnings.size() - i) +
+                           " more warnings (run gopreflight-webhook review on the manifest for all)");
+      break;
+    }
+    const auto& f = d.warnings[i];
+    a.warnings.push_back(bounded(f.path + ": " + f.message + "; fix: " + f.fix, kMaxWarningBytes));
+  }
+  // Keys carry no '/': the API server prefixes them with the webhook name ("<webhook>/<key>").
+  if (!d.exempt_reason.empty()) a.audit_annotations.emplace_back("exempt", d.exempt_reason);
+  for (std::size_t i = 0; i < d.audits.size() && i < kMaxAudits; ++i) {
+    const auto& f = d.audits[i];
+    a.audit_annotations.emplace_back("audit-" + std::to_string(i),
+                                     bounded(f.rule + ": " + f.path + ": " + f.message + "; fix: " + f.fix, kMaxAuditBytes));
+  }
+  if (d.audits.size() > kMaxAudits) {
+    a.audit_annotations.emplace_back("audit-more", std::to_string(d.audits.size() - kMaxAudits) + " more audit findings");
+  }
+  return a;
+}
+
+ReviewOutcome bad_request(ReviewOutcome out, const std::string& error) {
+  out.http_status = 400;
+  out.allowed = false;
+  out.error = printable(error, 2048);
+  out.body = out.error;
+  return out;
+}
+
+}  // namespace
 
 Engine::Engine(std::shared_ptr<const Policy> policy) : policy_(std::move(policy)) {
   if (!policy_) policy_ = std::make_shared<const Policy>();
 }
 
-ObjectDecision Engine::evaluate_object(const nlohmann::json& object, const RequestInfo& /*info*/) const {
-  ObjectDecision d;
-  if (!object.is_object()) {
-    d.error = "object: expected a JSON object";
+ObjectDecision Engine::evaluate_object(const nlohmann::json& object, const RequestInfo& info) const {
+  try {
+    std::string kind;
+    if (object.is_object()) {
+      if (const auto* k = string_member(object, "kind")) kind = *k;
+    }
+    if (kind.empty()) {
+      ObjectDecision d;
+      d.error = object.is_object() ? "kind: missing or not a string" : "object: expected a JSON object";
+      return d;
+    }
+    return decide(*policy_, object, kind, info);
+  } catch (const std::exception& e) {
+    ObjectDecision d;
+    d.error = std::string("evaluating the object: ") + e.what();
     return d;
   }
-  // First step of the engine: objects are read but no rule runs yet, so nothing is allowed.
-  d.error = "object: no rule evaluation available in this build";
-  return d;
 }
 
-ReviewOutcome Engine::validate(std::string_view admission_review_json) const {
+ReviewOutcome Engine::validate(std::string_view body) const {
   ReviewOutcome out;
-  out.http_status = 400;
-  out.error = "AdmissionReview decoding is not available in this build";
-  out.body = out.error;
-  (void)admission_review_json;
-  return out;
+  try {
+    if (body.empty()) return bad_request(out, "AdmissionReview: empty body");
+    if (body.size() > kMaxReviewBytes) {
+      return bad_request(out, "AdmissionReview: body is " + std::to_string(body.size()) + " bytes; the limit is " +
+                                  std::to_string(kMaxReviewBytes));
+    }
+    if (auto depth = check_json_depth(body); !depth.empty()) return bad_request(out, "AdmissionReview: " + depth);
+    json review;
+    try {
+      review = json::parse(body);
+    } catch (const json::parse_error& e) {
+      return bad_request(out, std::string("AdmissionReview: not valid JSON: ") + e.what());
+    }
+    auto req = decode_admission_request(review);
+    if (!req) return bad_request(out, "AdmissionReview " + req.error);
+    out.uid = req->uid;
+    out.kind = req->kind;
+    out.ns = req->ns;
+    out.name = req->name;
+    out.user = req->username;
+    out.operation = req->operation;
+
+    ObjectDecision d;
+    if (req->operation == "DELETE" || req->operation == "CONNECT") {
+      d.allowed = true;
+    } else if (!req->sub_resource.empty() &&
+               !(req->kind == "Pod" && (req->sub_resource == "ephemeralcontainers" || req->sub_resource == "resize"))) {
+      d.allowed = true;
+    } else {
+      if (!is_pod_kind(req->kind)) {
+        return bad_request(out, "AdmissionReview request.kind.kind: \"" + printable(req->kind, 128) +
+                                    "\" is not a kind this webhook judges (Pod, Deployment, ReplicaSet, StatefulSet, "
+                                    "DaemonSet, Job, CronJob, ReplicationController, PodTemplate)");
+      }
+      if (req->object == nullptr) return bad_request(out, "AdmissionReview request.object: missing");
+      RequestInfo info;
+      info.operation = req->operation;
+      info.username = req->username;
+      info.ns = req->ns;
+      info.sub_resource = req->sub_resource;
+      info.old_object = req->old_object;
+      d = decide(*policy_, *req->object, req->kind, info);
+      if (!d.error.empty()) return bad_request(out, "AdmissionReview request.object: " + d.error);
+    }
+    if (out.name.empty()) out.name = d.name;
+    const AdmissionAnswer a = answer_for(d);
+    out.allowed = a.allowed;
+    for (const auto* list : {&d.violations, &d.warnings}) {
+      for (const auto& f : *list) {
+        if (!contains(out.rules_hit, f.rule)) out.rules_hit.push_back(f.rule);
+      }
+    }
+    out.body = encode_admission_response(req->api_version, req->uid, a);
+    out.http_status = 200;
+    return out;
+  } catch (const std::exception& e) {
+    return bad_request(out, std::string("AdmissionReview: ") + e.what());
+  }
 }
 
 }  // namespace gopreflight::webhook

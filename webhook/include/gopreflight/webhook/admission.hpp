@@ -1,0 +1,55 @@
+#pragma once
+/// AdmissionReview (admission.k8s.io/v1 and v1beta1) decoding and encoding, and the guards that
+/// run before any JSON parser sees the bytes (size, nesting depth).
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gopreflight/webhook/parsed.hpp"
+
+namespace gopreflight::webhook {
+
+inline constexpr std::size_t kMaxJsonDepth = 256;                 ///< deeper bodies are refused unparsed
+inline constexpr std::size_t kMaxReviewBytes = 16u * 1024u * 1024u; ///< 16 MiB: above any real review
+
+/// "" when `bytes` nests arrays/objects at most `max_depth` deep (strings and escapes understood),
+/// else an error naming the byte offset. Linear, no recursion: safe on any input.
+std::string check_json_depth(std::string_view bytes, std::size_t max_depth = kMaxJsonDepth);
+
+/// Text made safe to print and to put in JSON: invalid UTF-8 bytes and control characters become
+/// \xNN, at most `max_bytes` bytes (cut on a character boundary, "..." appended when cut).
+std::string printable(std::string_view text, std::size_t max_bytes = 4096);
+
+/// The fields of request that the engine uses. Pointers borrow from the parsed review.
+struct AdmissionRequest {
+  std::string api_version;  ///< admission.k8s.io/v1 or admission.k8s.io/v1beta1
+  std::string uid;
+  std::string kind;         ///< request.kind.kind, e.g. "Deployment"
+  std::string resource;     ///< request.resource.resource, e.g. "pods"
+  std::string sub_resource;
+  std::string name, ns, operation, username;
+  bool dry_run = false;
+  const nlohmann::json* object = nullptr;      ///< null for DELETE
+  const nlohmann::json* old_object = nullptr;  ///< null unless UPDATE/DELETE
+};
+
+/// Reads and type-checks the envelope. Errors name the field: "request.uid: missing".
+Parsed<AdmissionRequest> decode_admission_request(const nlohmann::json& review);
+
+/// The parts of an AdmissionResponse that the engine decides.
+struct AdmissionAnswer {
+  bool allowed = false;
+  int code = 200;           ///< status.code when denied (403)
+  std::string message;      ///< status.message when denied
+  std::vector<std::string> warnings;
+  std::vector<std::pair<std::string, std::string>> audit_annotations;
+};
+
+/// {"apiVersion": <api_version>, "kind": "AdmissionReview", "response": {"uid": ..., ...}}.
+std::string encode_admission_response(std::string_view api_version, std::string_view uid, const AdmissionAnswer& a);
+
+}  // namespace gopreflight::webhook

@@ -1,0 +1,93 @@
+// Rule 2 (requiredSysctls): the sysctls the policy requires, present and in range.
+#include <charconv>
+
+#include "rules/common.hpp"
+
+namespace gopreflight::webhook::rules {
+namespace {
+
+using detail::finding;
+using detail::dq;
+
+std::optional<long long> parse_integer(std::string_view s) {
+  const std::string t = normalize_whitespace(s);
+  long long v = 0;
+  const char* b = t.data();
+  const char* e = t.data() + t.size();
+  if (t.empty()) return std::nullopt;
+  auto [p, ec] = std::from_chars(b, e, v);
+  if (ec != std::errc() || p != e) return std::nullopt;
+  return v;
+}
+
+/// The value to suggest: `equals`, else the bound that makes the sysctl pass.
+std::string wanted_value(const RequiredSysctl& r) {
+  if (r.equals) return normalize_whitespace(*r.equals);
+  if (r.min) return std::to_string(*r.min);
+  if (r.max) return std::to_string(*r.max);
+  return "";
+}
+
+std::string requirement(const RequiredSysctl& r) {
+  if (r.equals) return "must equal " + dq(normalize_whitespace(*r.equals));
+  if (r.min && r.max) return "must be between " + std::to_string(*r.min) + " and " + std::to_string(*r.max);
+  if (r.min) return "must be at least " + std::to_string(*r.min);
+  if (r.max) return "must be at most " + std::to_string(*r.max);
+  return "must be set";
+}
+
+}  // namespace
+
+void required_sysctls(const PodView& pod, const std::vector<RequiredSysctl>& required, Findings& out) {
+  if (required.empty() || pod.spec == nullptr) return;
+  const std::string list_path = pod.spec_path + ".securityContext.sysctls";
+  const auto* sc = detail::object_at(pod.spec, "securityContext");
+  const auto* sysctls = detail::array_at(sc, "sysctls");
+  for (const auto& r : required) {
+    const std::string want_name = normalize_sysctl_name(r.name);
+    // The last entry wins if a name repeats (the API server refuses duplicates anyway).
+    std::size_t found = std::string::npos;
+    const std::string* value = nullptr;
+    if (sysctls != nullptr) {
+      for (std::size_t i = 0; i < sysctls->size(); ++i) {
+        const auto* name = detail::string_at(&(*sysctls)[i], "name");
+        if (name != nullptr && normalize_sysctl_name(*name) == want_name) {
+          found = i;
+          value = detail::string_at(&(*sysctls)[i], "value");
+        }
+      }
+    }
+    const std::string line = "{name: " + r.name + ", value: " + dq(wanted_value(r)) + "}";
+    if (found == std::string::npos) {
+      out.push_back(finding("requiredSysctls", r.name, list_path,
+                            "sysctl " + r.name + " is not set; the policy requires it (" + requirement(r) + ")",
+                            "add to " + list_path + ": " + line, r.mode));
+      continue;
+    }
+    const std::string entry_path = list_path + "[" + std::to_string(found) + "].value";
+    const std::string have = value != nullptr ? *value : std::string();
+    const std::string fix = "set " + entry_path + ": " + dq(wanted_value(r));
+    if (r.equals) {
+      if (normalize_whitespace(have) != normalize_whitespace(*r.equals)) {
+        out.push_back(finding("requiredSysctls", r.name, entry_path,
+                              "sysctl " + r.name + " is " + dq(have) + "; it " + requirement(r), fix, r.mode));
+      }
+      continue;
+    }
+    if (!r.min && !r.max) continue;  // presence was all that was asked
+    const auto v = parse_integer(have);
+    if (!v) {
+      out.push_back(finding("requiredSysctls", r.name, entry_path,
+                            "sysctl " + r.name + " is " + dq(have) + ", not an integer; it " + requirement(r),
+                            fix, r.mode));
+      continue;
+    }
+    if ((r.min && *v < *r.min) || (r.max && *v > *r.max)) {
+      out.push_back(finding("requiredSysctls", r.name, entry_path,
+                            "sysctl " + r.name + " is " + std::to_string(*v) + "; it " + requirement(r), fix,
+                            r.mode));
+    }
+  }
+}
+
+}  // namespace gopreflight::webhook::rules

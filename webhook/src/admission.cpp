@@ -1,0 +1,189 @@
+// AdmissionReview envelope: guards before parsing, decoding with field-named errors, encoding.
+#include "gopreflight/webhook/admission.hpp"
+
+#include "gopreflight/webhook/pod_views.hpp"
+
+namespace gopreflight::webhook {
+
+using nlohmann::json;
+
+std::string check_json_depth(std::string_view bytes, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '{':
+      case '[':
+        if (++depth > max_depth) {
+          return "JSON nests deeper than " + std::to_string(max_depth) + " levels at byte " + std::to_string(i) +
+                 "; refused without parsing";
+        }
+        break;
+      case '}':
+      case ']':
+        if (depth > 0) --depth;
+        break;
+      default: break;
+    }
+  }
+  return "";
+}
+
+namespace {
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
+std::size_t utf8_len(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    n = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    n = 3;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    n = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    const unsigned l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+    if (b < l || b > h) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text, std::size_t max_bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes) + 8);
+  for (std::size_t i = 0; i < text.size();) {
+    std::string piece;
+    const auto b = static_cast<unsigned char>(text[i]);
+    const std::size_t n = utf8_len(text, i);
+    if (n == 1 && (b >= 0x20 || b == '\n') && b != 0x7F) {
+      piece.assign(1, text[i]);
+      i += 1;
+    } else if (n > 1) {
+      piece.assign(text.substr(i, n));
+      i += n;
+    } else {
+      piece = std::string("\\x") + hex[b >> 4] + hex[b & 0xF];
+      i += 1;
+    }
+    if (out.size() + piece.size() > max_bytes) {
+      out += "...";
+      return out;
+    }
+    out += piece;
+  }
+  return out;
+}
+
+Parsed<AdmissionRequest> decode_admission_request(const json& review) {
+  Parsed<AdmissionRequest> out;
+  auto fail = [&](std::string msg) {
+    out.error = std::move(msg);
+    return out;
+  };
+  auto found = [](const json& v) { return std::string(json_type_name(v)); };
+  if (!review.is_object()) return fail("AdmissionReview: expected a JSON object, found " + found(review));
+  AdmissionRequest r;
+  auto av = review.find("apiVersion");
+  if (av == review.end() || !av->is_string())
+    return fail("apiVersion: missing or not a string (expected admission.k8s.io/v1 or admission.k8s.io/v1beta1)");
+  r.api_version = av->get<std::string>();
+  if (r.api_version != "admission.k8s.io/v1" && r.api_version != "admission.k8s.io/v1beta1")
+    return fail("apiVersion: " + printable(r.api_version, 128) +
+                " is not admission.k8s.io/v1 or admission.k8s.io/v1beta1");
+  auto kind = review.find("kind");
+  if (kind == review.end() || !kind->is_string() || kind->get_ref<const std::string&>() != "AdmissionReview")
+    return fail("kind: expected \"AdmissionReview\"");
+  auto req_it = review.find("request");
+  if (req_it == review.end() || req_it->is_null()) return fail("request: missing");
+  const json& req = *req_it;
+  if (!req.is_object()) return fail("request: expected an object, found " + found(req));
+
+  auto str_field = [&](const json& obj, const char* key, const std::string& path, std::string& dst,
+                       bool required) -> bool {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) {
+      if (required) out.error = path + ": missing";
+      return !required;
+    }
+    if (!it->is_string()) {
+      out.error = path + ": expected a string, found " + found(*it);
+      return false;
+    }
+    dst = it->get<std::string>();
+    return true;
+  };
+  if (!str_field(req, "uid", "request.uid", r.uid, true)) return out;
+  if (r.uid.empty()) return fail("request.uid: empty");
+  auto k = req.find("kind");
+  if (k == req.end() || k->is_null()) return fail("request.kind: missing");
+  if (!k->is_object()) return fail("request.kind: expected an object (group, version, kind), found " + found(*k));
+  if (!str_field(*k, "kind", "request.kind.kind", r.kind, true)) return out;
+  if (auto res = req.find("resource"); res != req.end() && !res->is_null()) {
+    if (!res->is_object()) return fail("request.resource: expected an object, found " + found(*res));
+    if (!str_field(*res, "resource", "request.resource.resource", r.resource, false)) return out;
+  }
+  if (!str_field(req, "subResource", "request.subResource", r.sub_resource, false)) return out;
+  if (!str_field(req, "name", "request.name", r.name, false)) return out;
+  if (!str_field(req, "namespace", "request.namespace", r.ns, false)) return out;
+  if (!str_field(req, "operation", "request.operation", r.operation, true)) return out;
+  if (r.operation != "CREATE" && r.operation != "UPDATE" && r.operation != "DELETE" && r.operation != "CONNECT")
+    return fail("request.operation: " + printable(r.operation, 64) + " is not CREATE, UPDATE, DELETE or CONNECT");
+  if (auto ui = req.find("userInfo"); ui != req.end() && !ui->is_null()) {
+    if (!ui->is_object()) return fail("request.userInfo: expected an object, found " + found(*ui));
+    if (!str_field(*ui, "username", "request.userInfo.username", r.username, false)) return out;
+  }
+  if (auto dr = req.find("dryRun"); dr != req.end() && !dr->is_null()) {
+    if (!dr->is_boolean()) return fail("request.dryRun: expected a boolean, found " + found(*dr));
+    r.dry_run = dr->get<bool>();
+  }
+  if (auto o = req.find("object"); o != req.end() && !o->is_null()) r.object = &*o;
+  if (auto o = req.find("oldObject"); o != req.end() && !o->is_null()) r.old_object = &*o;
+  out.value = std::move(r);
+  return out;
+}
+
+std::string encode_admission_response(std::string_view api_version, std::string_view uid, const AdmissionAnswer& a) {
+  json resp = json::object();
+  resp["uid"] = uid;
+  resp["allowed"] = a.allowed;
+  if (!a.allowed) {
+    resp["status"] = {{"status", "Failure"}, {"code", a.code}, {"reason", "Forbidden"}, {"message", a.message}};
+  }
+  if (!a.warnings.empty()) resp["warnings"] = a.warnings;
+  if (!a.audit_annotations.empty()) {
+    json ann = json::object();
+    for (const auto& [k, v] : a.audit_annotations) ann[k] = v;
+    resp["auditAnnotations"] = std::move(ann);
+  }
+  json review = {{"apiVersion", api_version}, {"kind", "AdmissionReview"}, {"response", std::move(resp)}};
+  return review.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace gopreflight::webhook

@@ -1,0 +1,332 @@
+// Where each kind keeps its Pod, and a type check of everything the rules read.
+#include "gopreflight/webhook/pod_views.hpp"
+
+#include <array>
+
+namespace gopreflight::webhook {
+namespace {
+
+using nlohmann::json;
+
+const json& empty_object() {
+  static const json kEmpty = json::object();
+  return kEmpty;
+}
+
+enum class T { string, boolean, integer, object, array, quantity };
+
+std::string_view type_word(T t) {
+  switch (t) {
+    case T::string: return "a string";
+    case T::boolean: return "a boolean";
+    case T::integer: return "an integer";
+    case T::object: return "an object";
+    case T::array: return "a list";
+    case T::quantity: return "a quantity (string or number)";
+  }
+  return "?";
+}
+
+bool has_type(const json& v, T t) {
+  switch (t) {
+    case T::string: return v.is_string();
+    case T::boolean: return v.is_boolean();
+    case T::integer: return v.is_number_integer();
+    case T::object: return v.is_object();
+    case T::array: return v.is_array();
+    case T::quantity: return v.is_string() || v.is_number();
+  }
+  return false;
+}
+
+/// Checks one value against a type; null counts as absent (Kubernetes omits or nulls unset fields).
+class Shape {
+ public:
+  std::string error;
+
+  bool value(const json& v, T t, const std::string& path) {
+    if (v.is_null() || has_type(v, t)) return true;
+    error = path + ": expected " + std::string(type_word(t)) + ", found " +
+            std::string(json_type_name(v));
+    return false;
+  }
+  /// `obj[key]`, when present, has type t.
+  bool field(const json& obj, const char* key, T t, const std::string& path) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return true;
+    return value(*it, t, path + "." + key);
+  }
+  /// A list of at most `max` entries, each of type `each`.
+  bool list(const json& obj, const char* key, T each, const std::string& path, std::size_t max) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return true;
+    const std::string p = path + "." + key;
+    if (!value(*it, T::array, p)) return false;
+    if (it->size() > max) {
+      error = p + ": has " + std::to_string(it->size()) + " entries; the engine reads at most " +
+              std::to_string(max);
+      return false;
+    }
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!value((*it)[i], each, p + "[" + std::to_string(i) + "]")) return false;
+    }
+    return true;
+  }
+  /// An object whose values all have type `each` (labels, annotations, resource maps).
+  bool map(const json& obj, const char* key, T each, const std::string& path) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return true;
+    const std::string p = path + "." + key;
+    if (!value(*it, T::object, p)) return false;
+    for (const auto& [k, v] : it->items()) {
+      if (!value(v, each, p + "." + k)) return false;
+    }
+    return true;
+  }
+};
+
+bool check_fields(Shape& s, const json& obj, const std::string& path,
+                  std::initializer_list<std::pair<const char*, T>> fields) {
+  for (const auto& [key, t] : fields) {
+    if (!s.field(obj, key, t, path)) return false;
+  }
+  return true;
+}
+
+/// seccompProfile, seLinuxOptions, windowsOptions, appArmorProfile: objects of strings/bools.
+bool check_common_security(Shape& s, const json& sc, const std::string& p) {
+  if (!check_fields(s, sc, p,
+                    {{"runAsUser", T::integer},
+                     {"runAsGroup", T::integer},
+                     {"runAsNonRoot", T::boolean},
+                     {"seccompProfile", T::object},
+                     {"seLinuxOptions", T::object},
+                     {"windowsOptions", T::object},
+                     {"appArmorProfile", T::object}}))
+    return false;
+  if (auto it = sc.find("seccompProfile"); it != sc.end() && it->is_object()) {
+    if (!check_fields(s, *it, p + ".seccompProfile", {{"type", T::string}, {"localhostProfile", T::string}}))
+      return false;
+  }
+  if (auto it = sc.find("appArmorProfile"); it != sc.end() && it->is_object()) {
+    if (!check_fields(s, *it, p + ".appArmorProfile", {{"type", T::string}, {"localhostProfile", T::string}}))
+      return false;
+  }
+  if (auto it = sc.find("seLinuxOptions"); it != sc.end() && it->is_object()) {
+    if (!check_fields(s, *it, p + ".seLinuxOptions",
+                      {{"type", T::string}, {"user", T::string}, {"role", T::string}, {"level", T::string}}))
+      return false;
+  }
+  if (auto it = sc.find("windowsOptions"); it != sc.end() && it->is_object()) {
+    if (!check_fields(s, *it, p + ".windowsOptions",
+                      {{"hostProcess", T::boolean}, {"runAsUserName", T::string}}))
+      return false;
+  }
+  return true;
+}
+
+bool check_container(Shape& s, const json& c, const std::string& p) {
+  if (!check_fields(s, c, p,
+                    {{"name", T::string},
+                     {"image", T::string},
+                     {"restartPolicy", T::string},
+                     {"resources", T::object},
+                     {"securityContext", T::object}}))
+    return false;
+  if (!s.list(c, "env", T::object, p, kMaxListEntries)) return false;
+  if (!s.list(c, "envFrom", T::object, p, kMaxListEntries)) return false;
+  if (!s.list(c, "ports", T::object, p, kMaxListEntries)) return false;
+  if (auto it = c.find("env"); it != c.end() && it->is_array()) {
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!check_fields(s, (*it)[i], p + ".env[" + std::to_string(i) + "]",
+                        {{"name", T::string}, {"value", T::string}, {"valueFrom", T::object}}))
+        return false;
+    }
+  }
+  if (auto it = c.find("ports"); it != c.end() && it->is_array()) {
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!check_fields(s, (*it)[i], p + ".ports[" + std::to_string(i) + "]",
+                        {{"hostPort", T::integer}, {"containerPort", T::integer}, {"protocol", T::string}}))
+        return false;
+    }
+  }
+  if (auto it = c.find("resources"); it != c.end() && it->is_object()) {
+    if (!s.map(*it, "limits", T::quantity, p + ".resources")) return false;
+    if (!s.map(*it, "requests", T::quantity, p + ".resources")) return false;
+  }
+  if (auto it = c.find("securityContext"); it != c.end() && it->is_object()) {
+    const std::string sp = p + ".securityContext";
+    if (!check_common_security(s, *it, sp)) return false;
+    if (!check_fields(s, *it, sp,
+                      {{"privileged", T::boolean},
+                       {"allowPrivilegeEscalation", T::boolean},
+                       {"readOnlyRootFilesystem", T::boolean},
+                       {"procMount", T::string},
+                       {"capabilities", T::object}}))
+      return false;
+    if (auto cap = it->find("capabilities"); cap != it->end() && cap->is_object()) {
+      if (!s.list(*cap, "add", T::string, sp + ".capabilities", kMaxListEntries)) return false;
+      if (!s.list(*cap, "drop", T::string, sp + ".capabilities", kMaxListEntries)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view json_type_name(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::object: return "object";
+    case json::value_t::array: return "list";
+    case json::value_t::string: return "string";
+    case json::value_t::boolean: return "boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "integer";
+    case json::value_t::number_float: return "number";
+    case json::value_t::binary: return "binary";
+    case json::value_t::discarded: return "nothing";
+  }
+  return "unknown";
+}
+
+bool is_pod_kind(std::string_view kind) {
+  static constexpr std::array<std::string_view, 9> kinds = {
+      "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet",
+      "Job", "CronJob", "ReplicationController", "PodTemplate"};
+  for (auto k : kinds) {
+    if (k == kind) return true;
+  }
+  return false;
+}
+
+Parsed<ExtractedPod> extract_pod_view(const json& object, std::string_view kind) {
+  Parsed<ExtractedPod> out;
+  if (!object.is_object()) {
+    out.error = "object: expected an object, found " + std::string(json_type_name(object));
+    return out;
+  }
+  // Walks `keys` from the object; each step must be an object. Returns null when absent.
+  const auto walk = [&](std::initializer_list<const char*> keys, std::string& path) -> const json* {
+    const json* cur = &object;
+    path.clear();
+    for (const char* k : keys) {
+      path += path.empty() ? k : std::string(".") + k;
+      auto it = cur->find(k);
+      if (it == cur->end() || it->is_null()) return nullptr;
+      if (!it->is_object()) {
+        out.error = path + ": expected an object, found " + std::string(json_type_name(*it));
+        return nullptr;
+      }
+      cur = &*it;
+    }
+    return cur;
+  };
+
+  ExtractedPod pod;
+  std::string tpl_path;
+  const json* tpl = nullptr;
+  if (kind == "Pod") {
+    tpl = &object;
+  } else if (kind == "PodTemplate") {
+    tpl = walk({"template"}, tpl_path);
+  } else if (kind == "CronJob") {
+    tpl = walk({"spec", "jobTemplate", "spec", "template"}, tpl_path);
+  } else if (is_pod_kind(kind)) {
+    tpl = walk({"spec", "template"}, tpl_path);
+  } else {
+    out.error = "kind \"" + std::string(kind) +
+                "\" is not a Pod or a workload with a Pod template (Pod, Deployment, ReplicaSet, "
+                "StatefulSet, DaemonSet, Job, CronJob, ReplicationController, PodTemplate)";
+    return out;
+  }
+  if (!out.error.empty()) return out;
+  pod.is_template = kind != "Pod";
+  if (tpl == nullptr) {
+    if (kind == "ReplicationController") {  // template is optional there: nothing to judge
+      pod.view.metadata = &empty_object();
+      pod.view.spec = nullptr;
+      out.value = pod;
+      return out;
+    }
+    out.error = (tpl_path.empty() ? std::string("template") : tpl_path) + ": missing; a " +
+                std::string(kind) + " needs a Pod template to be judged";
+    return out;
+  }
+  const std::string prefix = kind == "Pod" ? "" : tpl_path + ".";
+  pod.view.metadata_path = prefix + "metadata";
+  pod.view.spec_path = prefix + "spec";
+  auto md = tpl->find("metadata");
+  if (md == tpl->end() || md->is_null()) {
+    pod.view.metadata = &empty_object();
+  } else if (!md->is_object()) {
+    out.error = pod.view.metadata_path + ": expected an object, found " + std::string(json_type_name(*md));
+    return out;
+  } else {
+    pod.view.metadata = &*md;
+  }
+  auto sp = tpl->find("spec");
+  if (sp == tpl->end() || sp->is_null()) {
+    out.error = pod.view.spec_path + ": missing; a Pod needs a spec with containers";
+    return out;
+  }
+  if (!sp->is_object()) {
+    out.error = pod.view.spec_path + ": expected an object, found " + std::string(json_type_name(*sp));
+    return out;
+  }
+  pod.view.spec = &*sp;
+  out.value = pod;
+  return out;
+}
+
+std::string check_pod_shape(const PodView& pod) {
+  Shape s;
+  if (pod.metadata != nullptr) {
+    const json& md = *pod.metadata;
+    if (!check_fields(s, md, pod.metadata_path, {{"name", T::string}, {"namespace", T::string}}))
+      return s.error;
+    if (!s.map(md, "labels", T::string, pod.metadata_path)) return s.error;
+    if (!s.map(md, "annotations", T::string, pod.metadata_path)) return s.error;
+  }
+  if (pod.spec == nullptr) return "";
+  const json& spec = *pod.spec;
+  const std::string& p = pod.spec_path;
+  if (!check_fields(s, spec, p,
+                    {{"hostNetwork", T::boolean},
+                     {"hostPID", T::boolean},
+                     {"hostIPC", T::boolean},
+                     {"hostUsers", T::boolean},
+                     {"runtimeClassName", T::string},
+                     {"securityContext", T::object},
+                     {"os", T::object}}))
+    return s.error;
+  if (auto os = spec.find("os"); os != spec.end() && os->is_object()) {
+    if (!s.field(*os, "name", T::string, p + ".os")) return s.error;
+  }
+  if (auto sc = spec.find("securityContext"); sc != spec.end() && sc->is_object()) {
+    const std::string sp = p + ".securityContext";
+    if (!check_common_security(s, *sc, sp)) return s.error;
+    if (!s.field(*sc, "fsGroup", T::integer, sp)) return s.error;
+    if (!s.list(*sc, "supplementalGroups", T::integer, sp, kMaxListEntries)) return s.error;
+    if (!s.list(*sc, "sysctls", T::object, sp, kMaxListEntries)) return s.error;
+    if (auto sy = sc->find("sysctls"); sy != sc->end() && sy->is_array()) {
+      for (std::size_t i = 0; i < sy->size(); ++i) {
+        if (!check_fields(s, (*sy)[i], sp + ".sysctls[" + std::to_string(i) + "]",
+                          {{"name", T::string}, {"value", T::string}}))
+          return s.error;
+      }
+    }
+  }
+  for (const char* list : {"containers", "initContainers", "ephemeralContainers"}) {
+    if (!s.list(spec, list, T::object, p, kMaxContainers)) return s.error;
+    auto it = spec.find(list);
+    if (it == spec.end() || !it->is_array()) continue;
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!check_container(s, (*it)[i], p + "." + list + "[" + std::to_string(i) + "]")) return s.error;
+    }
+  }
+  if (!s.list(spec, "volumes", T::object, p, kMaxListEntries)) return s.error;
+  return "";
+}
+
+}  // namespace gopreflight::webhook

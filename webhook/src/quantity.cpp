@@ -1,0 +1,276 @@
+// Kubernetes resource.Quantity and Go GOMEMLIMIT parsing, exact and without exceptions.
+#include "gopreflight/webhook/quantity.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace gopreflight::webhook {
+namespace {
+
+__extension__ typedef unsigned __int128 u128;  // exact intermediate for mantissa * 2^60 * 10^k
+
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+constexpr int kMaxSignificantDigits = 19;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// The decimal or binary meaning of a quantity suffix; false when the suffix is not one.
+bool interpret_suffix(std::string_view suf, std::int64_t& exp10, int& exp2, std::string& error) {
+  exp10 = 0;
+  exp2 = 0;
+  if (suf.empty()) return true;
+  if (suf.size() == 2 && suf[1] == 'i') {
+    switch (suf[0]) {
+      case 'K': exp2 = 10; return true;
+      case 'M': exp2 = 20; return true;
+      case 'G': exp2 = 30; return true;
+      case 'T': exp2 = 40; return true;
+      case 'P': exp2 = 50; return true;
+      case 'E': exp2 = 60; return true;
+      default: break;
+    }
+  }
+  if (suf.size() == 1) {
+    switch (suf[0]) {
+      case 'n': exp10 = -9; return true;
+      case 'u': exp10 = -6; return true;
+      case 'm': exp10 = -3; return true;
+      case 'k': exp10 = 3; return true;
+      case 'M': exp10 = 6; return true;
+      case 'G': exp10 = 9; return true;
+      case 'T': exp10 = 12; return true;
+      case 'P': exp10 = 15; return true;
+      case 'E': exp10 = 18; return true;
+      default: break;
+    }
+  }
+  if (suf.size() > 1 && (suf[0] == 'e' || suf[0] == 'E')) {
+    std::string_view rest = suf.substr(1);
+    bool neg = false;
+    if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
+      neg = rest[0] == '-';
+      rest.remove_prefix(1);
+    }
+    if (rest.empty()) {
+      error = "exponent \"" + std::string(suf) + "\" has no digits";
+      return false;
+    }
+    std::int64_t e = 0;
+    for (char c : rest) {
+      if (!is_digit(c)) {
+        error = "exponent \"" + std::string(suf) + "\" is not an integer";
+        return false;
+      }
+      e = e * 10 + (c - '0');
+      if (e > std::numeric_limits<std::int32_t>::max()) {
+        error = "exponent \"" + std::string(suf) + "\" is out of range";
+        return false;
+      }
+    }
+    exp10 = neg ? -e : e;
+    return true;
+  }
+  error = "unknown suffix \"" + std::string(suf) +
+          "\" (expected Ki Mi Gi Ti Pi Ei, n u m k M G T P E, or an exponent such as e3)";
+  return false;
+}
+
+/// sign * mantissa * 2^exp2 * 10^e rounded up away from zero, or an error when it overflows int64.
+Parsed<std::int64_t> scaled(const Quantity& q, std::int64_t e) {
+  Parsed<std::int64_t> out;
+  if (q.mantissa == 0) {
+    out.value = 0;
+    return out;
+  }
+  u128 num = static_cast<u128>(q.mantissa) << q.exp2;  // < 2^124
+  const u128 limit = static_cast<u128>(kInt64Max);
+  if (e >= 0) {
+    if (num > limit) {
+      out.error = "value does not fit in a 64-bit integer";
+      return out;
+    }
+    for (std::int64_t i = 0; i < e; ++i) {
+      num *= 10;
+      if (num > limit) {
+        out.error = "value does not fit in a 64-bit integer";
+        return out;
+      }
+    }
+  } else if (-e >= 38) {
+    num = 1;  // |value| < 1 (num < 2^124 < 10^38): rounds up to 1
+  } else {
+    u128 den = 1;
+    for (std::int64_t i = 0; i < -e; ++i) den *= 10;
+    const u128 rem = num % den;
+    num /= den;
+    if (rem != 0) ++num;
+    if (num > limit) {
+      out.error = "value does not fit in a 64-bit integer";
+      return out;
+    }
+  }
+  const auto v = static_cast<std::int64_t>(num);
+  out.value = q.negative ? -v : v;
+  return out;
+}
+
+}  // namespace
+
+Parsed<std::int64_t> Quantity::value() const { return scaled(*this, exp10); }
+Parsed<std::int64_t> Quantity::milli_value() const { return scaled(*this, exp10 + 3); }
+
+Parsed<Quantity> parse_quantity(std::string_view s) {
+  Parsed<Quantity> out;
+  if (s.empty()) {
+    out.error = "empty quantity";
+    return out;
+  }
+  Quantity q;
+  std::size_t pos = 0;
+  if (s[0] == '+' || s[0] == '-') {
+    q.negative = s[0] == '-';
+    pos = 1;
+  }
+  const std::size_t int_start = pos;
+  while (pos < s.size() && is_digit(s[pos])) ++pos;
+  const std::string_view int_part = s.substr(int_start, pos - int_start);
+  std::string_view frac_part;
+  if (pos < s.size() && s[pos] == '.') {
+    const std::size_t frac_start = ++pos;
+    while (pos < s.size() && is_digit(s[pos])) ++pos;
+    frac_part = s.substr(frac_start, pos - frac_start);
+  }
+  if (int_part.empty() && frac_part.empty()) {
+    out.error = "\"" + std::string(s) + "\" has no digits (expected a number such as 512Mi, 500m or 2)";
+    return out;
+  }
+  std::int64_t suffix_exp10 = 0;
+  if (!interpret_suffix(s.substr(pos), suffix_exp10, q.exp2, out.error)) {
+    out.error = "\"" + std::string(s) + "\": " + out.error;
+    return out;
+  }
+  // Significant digits: int_part followed by frac_part, without leading and trailing zeros.
+  std::string digits;
+  digits.reserve(int_part.size() + frac_part.size());
+  digits.append(int_part);
+  digits.append(frac_part);
+  std::int64_t exp10 = -static_cast<std::int64_t>(frac_part.size());
+  std::size_t first = digits.find_first_not_of('0');
+  if (first == std::string::npos) {
+    q.negative = false;  // -0 is 0
+    out.value = q;
+    return out;
+  }
+  std::size_t last = digits.find_last_not_of('0');
+  exp10 += static_cast<std::int64_t>(digits.size() - 1 - last);
+  const std::string_view sig = std::string_view(digits).substr(first, last - first + 1);
+  if (sig.size() > static_cast<std::size_t>(kMaxSignificantDigits)) {
+    out.error = "\"" + std::string(s) + "\" has more than 19 significant digits";
+    return out;
+  }
+  std::uint64_t m = 0;
+  for (char c : sig) m = m * 10 + static_cast<std::uint64_t>(c - '0');
+  q.mantissa = m;
+  q.exp10 = exp10 + suffix_exp10;
+  out.value = q;
+  return out;
+}
+
+Parsed<GoMemLimit> parse_gomemlimit(std::string_view s) {
+  Parsed<GoMemLimit> out;
+  const std::string quoted = "\"" + std::string(s) + "\"";
+  if (s == "off") {
+    out.value = GoMemLimit{true, 0};
+    return out;
+  }
+  if (s.empty()) {
+    out.error = "empty value";
+    return out;
+  }
+  std::string_view num = s;
+  std::uint64_t mult = 1;
+  if (s.back() == 'B') {
+    num = s.substr(0, s.size() - 1);
+    if (!num.empty() && num.back() == 'i') {
+      if (num.size() < 3) {
+        out.error = quoted + " has no digits before the unit";
+        return out;
+      }
+      switch (num[num.size() - 2]) {
+        case 'K': mult = 1ULL << 10; break;
+        case 'M': mult = 1ULL << 20; break;
+        case 'G': mult = 1ULL << 30; break;
+        case 'T': mult = 1ULL << 40; break;
+        default:
+          out.error = quoted + " has an unknown unit (Go accepts B, KiB, MiB, GiB, TiB)";
+          return out;
+      }
+      num = num.substr(0, num.size() - 2);
+    }
+  }
+  bool neg = false;
+  if (!num.empty() && num[0] == '-') {
+    neg = true;
+    num.remove_prefix(1);
+  }
+  if (num.empty()) {
+    out.error = quoted + " has no digits";
+    return out;
+  }
+  std::uint64_t n = 0;
+  for (char c : num) {
+    if (!is_digit(c)) {
+      out.error = quoted + " is not Go syntax (a byte count with an optional B, KiB, MiB, GiB or "
+                           "TiB suffix; no fractions, no MB/GB)";
+      return out;
+    }
+    const auto d = static_cast<std::uint64_t>(c - '0');
+    if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
+      out.error = quoted + " overflows a 64-bit byte count";
+      return out;
+    }
+    n = n * 10 + d;
+  }
+  if (neg && n != 0) {
+    out.error = quoted + " is negative";
+    return out;
+  }
+  if (n > static_cast<std::uint64_t>(kInt64Max) / mult) {
+    out.error = quoted + " overflows a 64-bit byte count";
+    return out;
+  }
+  out.value = GoMemLimit{false, static_cast<std::int64_t>(n * mult)};
+  return out;
+}
+
+std::string format_go_bytes(std::int64_t bytes) {
+  struct Unit {
+    std::int64_t size;
+    const char* name;
+  };
+  static constexpr Unit units[] = {{1LL << 40, "TiB"}, {1LL << 30, "GiB"}, {1LL << 20, "MiB"}, {1LL << 10, "KiB"}};
+  if (bytes > 0) {
+    for (const auto& u : units) {
+      if (bytes % u.size == 0) return std::to_string(bytes / u.size) + u.name;
+    }
+  }
+  return std::to_string(bytes);
+}
+
+std::string recommend_gomemlimit(std::int64_t limit_bytes, double ratio) {
+  if (limit_bytes <= 0) return "0";
+  if (!(ratio > 0.0) || ratio > 1.0) ratio = 0.9;
+  const long double target = static_cast<long double>(limit_bytes) * static_cast<long double>(ratio);
+  const auto in_units = [&](std::int64_t unit, const char* name) {
+    auto n = static_cast<std::int64_t>(std::llround(target / static_cast<long double>(unit)));
+    while (n > 0 && n * unit >= limit_bytes) --n;
+    return std::to_string(n) + name;
+  };
+  if (target >= static_cast<long double>(16LL << 20)) return in_units(1LL << 20, "MiB");
+  if (target >= static_cast<long double>(16LL << 10)) return in_units(1LL << 10, "KiB");
+  auto n = static_cast<std::int64_t>(std::floor(target));
+  if (n >= limit_bytes) n = limit_bytes - 1;
+  return std::to_string(n);
+}
+
+}  // namespace gopreflight::webhook
