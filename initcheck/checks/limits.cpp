@@ -3,6 +3,7 @@
 // same runtime configuration).
 #include "checks/limits.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "checks/common.hpp"
@@ -42,42 +43,46 @@ bool le(const LimitValue& a, const LimitValue& b) {
 Result<ProcLimits> parse_proc_limits(std::string_view text) {
   if (trim(text).empty()) return fail("limits file is empty");
   ProcLimits out;
-  bool header = false;
+  // The kernel prints "%-25s %-20s %-20s %-10s": names contain spaces, so the name column ends
+  // where the header's "Soft Limit" starts.
+  std::size_t name_width = 0;
   std::size_t lineno = 0;
   std::size_t pos = 0;
   while (pos <= text.size()) {
     auto nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
-    auto line = trim(text.substr(pos, nl - pos));
+    auto raw = text.substr(pos, nl - pos);
     pos = nl + 1;
     ++lineno;
-    if (line.empty()) continue;
+    if (trim(raw).empty()) continue;
     const auto where = "line " + std::to_string(lineno);
-    if (!header) {
-      if (line.substr(0, 5) != "Limit" || line.find("Soft Limit") == std::string_view::npos ||
-          line.find("Hard Limit") == std::string_view::npos) {
+    if (name_width == 0) {
+      const auto soft_col = raw.find("Soft Limit");
+      if (trim(raw).substr(0, 5) != "Limit" || soft_col == std::string_view::npos ||
+          raw.find("Hard Limit") == std::string_view::npos) {
         return fail(where + ": expected the header \"Limit  Soft Limit  Hard Limit  Units\"");
       }
-      header = true;
+      name_width = soft_col;
       continue;
     }
-    auto toks = split_ws(line);
-    std::size_t i = 0;
-    while (i < toks.size() && !is_value_token(toks[i])) ++i;
-    if (i == 0) return fail(where + ": row has no name");
-    if (i + 2 > toks.size()) return fail(where + ": row \"" + std::string(line.substr(0, 48)) + "\" lacks soft and hard values");
-    std::string name(toks[0]);
-    for (std::size_t k = 1; k < i; ++k) name += " " + std::string(toks[k]);
-    auto soft = parse_limit_value(toks[i]);
-    auto hard = parse_limit_value(toks[i + 1]);
+    const std::string name(trim(raw.substr(0, std::min(name_width, raw.size()))));
+    if (name.empty()) return fail(where + ": row has no name");
+    const auto sp = name.rfind(' ');
+    if (is_value_token(sp == std::string::npos ? name : name.substr(sp + 1))) {
+      return fail(where + " (" + name + "): values are not in the header's columns");
+    }
+    auto toks = split_ws(raw.size() > name_width ? raw.substr(name_width) : std::string_view());
+    if (toks.size() < 2) return fail(where + ": row \"" + name.substr(0, 48) + "\" lacks soft and hard values");
+    auto soft = parse_limit_value(toks[0]);
+    auto hard = parse_limit_value(toks[1]);
     if (!soft) return fail(where + " (" + name + "): soft " + soft.error());
     if (!hard) return fail(where + " (" + name + "): hard " + hard.error());
     if (!le(*soft, *hard)) return fail(where + " (" + name + "): soft limit above hard limit");
     LimitRow row{*soft, *hard, {}};
-    for (std::size_t k = i + 2; k < toks.size(); ++k) row.units += (row.units.empty() ? "" : " ") + std::string(toks[k]);
+    for (std::size_t k = 2; k < toks.size(); ++k) row.units += (row.units.empty() ? "" : " ") + std::string(toks[k]);
     if (!out.emplace(name, std::move(row)).second) return fail(where + ": duplicate row \"" + name + "\"");
   }
-  if (!header) return fail("limits file has no header");
+  if (name_width == 0) return fail("limits file has no header");
   return out;
 }
 
