@@ -374,7 +374,8 @@ CheckResult run_probe_once(const ProbeSpec& spec) {
   const std::string label(scheme_label(u.scheme));
   if (o.kind == FailKind::none) {
     r.status = Status::pass;
-    r.observed = o.answer + " from " + o.peer + " in " + ms_text(ms) + (o.tls.empty() ? "" : " (" + o.tls + ")");
+    r.observed = (u.scheme == Scheme::tcp ? o.answer + " to " : o.answer + " from ") + o.peer + " in " + ms_text(ms) +
+                 (o.tls.empty() ? "" : " (" + o.tls + ")");
     r.message = label + " dependency '" + spec.name + "' at " + host_port(u) + " answered" +
                 (o.note.empty() ? "." : "; " + o.note + ".");
     return r;
