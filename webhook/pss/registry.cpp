@@ -1,0 +1,224 @@
+// The explicit PSS check registry, its start-up validation, and the evaluator.
+//
+// Design follows kubernetes/pod-security-admission (policy/registry.go): every check holds a list
+// of {minimum version, function}; for a requested level and version the evaluator runs every
+// check whose level is at or below the requested one, each with its newest entry whose minimum
+// version is <= the requested version. Versions newer than the newest entry of any check, and
+// "latest", evaluate as that newest version. Under restricted, a restricted entry may override
+// (replace) a baseline check, e.g. capabilities_restricted replaces capabilities_baseline.
+#include <algorithm>
+#include <set>
+
+#include "pss/detail.hpp"
+
+namespace gopreflight::webhook::pss {
+namespace detail {
+
+const std::vector<Check>& builtin_checks() {
+  // Registry order is evaluation and report order: baseline checks, then restricted ones.
+  static const std::vector<Check> checks = {
+      check_hostNamespaces(),
+      check_privileged(),
+      check_capabilities_baseline(),
+      check_hostPathVolumes(),
+      check_hostPorts(),
+      check_appArmorProfile(),
+      check_seLinuxOptions(),
+      check_procMount(),
+      check_seccompProfile_baseline(),
+      check_sysctls(),
+      check_windowsHostProcess(),
+      check_hostProbesAndHostLifecycle(),
+      check_restrictedVolumes(),
+      check_allowPrivilegeEscalation(),
+      check_runAsNonRoot(),
+      check_runAsUser(),
+      check_seccompProfile_restricted(),
+      check_capabilities_restricted(),
+      check_procMount_restricted(),
+  };
+  return checks;
+}
+
+std::vector<std::string> validate_checks(const std::vector<Check>& checks) {
+  std::vector<std::string> errs;
+  std::set<std::string_view> ids, baseline_ids;
+  for (const auto& c : checks) {
+    const std::string id(c.id);
+    if (c.id.empty()) errs.push_back("a check has an empty id");
+    if (!ids.insert(c.id).second) errs.push_back("multiple checks registered for id " + id);
+    if (c.level != Level::baseline && c.level != Level::restricted)
+      errs.push_back("check " + id + ": invalid level " + std::string(to_string(c.level)));
+    if (c.level == Level::baseline) baseline_ids.insert(c.id);
+    if (c.versions.empty()) errs.push_back("check " + id + ": no versions");
+    for (std::size_t i = 0; i < c.versions.size(); ++i) {
+      const auto& v = c.versions[i];
+      if (v.min_minor < 0) errs.push_back("check " + id + ": negative version");
+      if (v.fn == nullptr)
+        errs.push_back("check " + id + " v1." + std::to_string(v.min_minor) + ": no function");
+      if (i > 0 && v.min_minor <= c.versions[i - 1].min_minor)
+        errs.push_back("check " + id + ": versions must be strictly increasing (v1." +
+                       std::to_string(c.versions[i - 1].min_minor) + " then v1." +
+                       std::to_string(v.min_minor) + ")");
+    }
+  }
+  for (const auto& c : checks) {
+    for (const auto& v : c.versions) {
+      for (auto o : v.overrides) {
+        if (c.level != Level::restricted)
+          errs.push_back("check " + std::string(c.id) + ": only restricted checks may override");
+        else if (!baseline_ids.count(o))
+          errs.push_back("check " + std::string(c.id) + ": overrides unknown baseline check " +
+                         std::string(o));
+      }
+    }
+  }
+  return errs;
+}
+
+}  // namespace detail
+
+using detail::Check;
+using detail::ContainerRef;
+using detail::Ctx;
+using detail::json;
+
+std::vector<std::string> registry_errors() {
+  static const std::vector<std::string> errs = detail::validate_checks(detail::builtin_checks());
+  return errs;
+}
+
+int newest_known_minor() {
+  static const int newest = [] {
+    int m = 0;
+    for (const auto& c : detail::builtin_checks())
+      for (const auto& v : c.versions) m = std::max(m, v.min_minor);
+    return m;
+  }();
+  return newest;
+}
+
+std::vector<CheckInfo> list_checks() {
+  std::vector<CheckInfo> out;
+  for (const auto& c : detail::builtin_checks()) {
+    CheckInfo info{std::string(c.id), c.level, std::string(c.description), {}};
+    for (const auto& v : c.versions) info.versions.push_back(v.min_minor);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::vector<std::string> baseline_allowed_sysctls(const Version& version) {
+  const int newest = newest_known_minor();
+  return detail::sysctls_allowed(version.latest ? newest : std::min(version.minor, newest));
+}
+
+namespace {
+
+/// The newest entry of `c` in force at `minor`, or null when the check starts later.
+const detail::VersionedCheck* entry_for(const Check& c, int minor) {
+  const detail::VersionedCheck* found = nullptr;
+  for (const auto& v : c.versions) {
+    if (v.min_minor <= minor) found = &v;
+  }
+  return found;
+}
+
+void collect_containers(Ctx& ctx) {
+  static constexpr std::string_view kLists[] = {"initContainers", "containers",
+                                                "ephemeralContainers"};
+  for (auto key : kLists) {
+    const json* arr = ctx.array(*ctx.spec, key, ctx.spec_path);
+    if (!arr) continue;
+    const std::string arr_path = detail::join_path(ctx.spec_path, key);
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const json& c = (*arr)[i];
+      std::string path = detail::index_path(arr_path, i);
+      if (!c.is_object()) {
+        ctx.wrong_type(path, "an object", c);
+        continue;
+      }
+      ContainerRef ref;
+      ref.obj = &c;
+      ref.name = ctx.string(c, "name", path).value_or("");
+      ref.sc = ctx.object(c, "securityContext", path);
+      ref.sc_path = path + ".securityContext";
+      ref.label = ref.name.empty() ? "container at " + path : "container \"" + ref.name + "\"";
+      ref.path = std::move(path);
+      ctx.containers.push_back(std::move(ref));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Violation> evaluate(Level level, const Version& version, const PodView& pod) {
+  std::vector<Violation> out;
+  if (level == Level::privileged) return out;  // privileged: no checks at all (as PSA)
+
+  Ctx ctx(out);
+  ctx.check_id = kInvalidTypeCheckId;
+  ctx.check_level = to_string(level);
+  ctx.version_str = version.str();
+  ctx.meta_path = pod.metadata_path;
+  ctx.spec_path = pod.spec_path;
+
+  const auto& errs = registry_errors();
+  if (!errs.empty()) {
+    out.push_back(Violation{std::string(kRegistryErrorCheckId), std::string(to_string(level)),
+                            pod.spec_path,
+                            "internal error: the Pod Security Standards check registry is "
+                            "invalid (" + detail::join(errs, "; ") + "); nothing can be allowed",
+                            "report this as a gopreflight bug", ctx.version_str});
+    return out;
+  }
+
+  const int newest = newest_known_minor();
+  ctx.minor = version.latest ? newest : std::min(version.minor, newest);
+
+  if (pod.spec == nullptr || pod.spec->is_null()) {
+    out.push_back(Violation{std::string(kInvalidTypeCheckId), std::string(to_string(level)),
+                            pod.spec_path, "the Pod spec is missing; it cannot be judged",
+                            "add " + pod.spec_path + " with at least one container",
+                            ctx.version_str});
+    return out;
+  }
+  if (!pod.spec->is_object()) {
+    ctx.wrong_type(pod.spec_path, "an object", *pod.spec);
+    return out;
+  }
+  ctx.spec = pod.spec;
+  static const json kEmptyObject = json::object();
+  ctx.meta = &kEmptyObject;
+  if (pod.metadata != nullptr && !pod.metadata->is_null()) {
+    if (pod.metadata->is_object())
+      ctx.meta = pod.metadata;
+    else
+      ctx.wrong_type(pod.metadata_path, "an object", *pod.metadata);
+  }
+  ctx.pod_sc = ctx.object(*ctx.spec, "securityContext", ctx.spec_path);
+  ctx.pod_sc_path = ctx.spec_path + ".securityContext";
+  collect_containers(ctx);
+
+  // Pick each applicable check's entry, then drop baseline checks overridden under restricted.
+  const auto& checks = detail::builtin_checks();
+  std::vector<std::pair<const Check*, const detail::VersionedCheck*>> run;
+  std::set<std::string_view> overridden;
+  for (const auto& c : checks) {
+    if (static_cast<int>(c.level) > static_cast<int>(level)) continue;
+    const auto* e = entry_for(c, ctx.minor);
+    if (!e) continue;
+    run.emplace_back(&c, e);
+    if (level == Level::restricted && c.level == Level::restricted)
+      overridden.insert(e->overrides.begin(), e->overrides.end());
+  }
+  for (const auto& [c, e] : run) {
+    if (c->level == Level::baseline && overridden.count(c->id)) continue;
+    ctx.check_id = c->id;
+    ctx.check_level = to_string(c->level);
+    e->fn(ctx);
+  }
+  return out;
+}
+
+}  // namespace gopreflight::webhook::pss
