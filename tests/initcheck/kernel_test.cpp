@@ -1,3 +1,8 @@
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "checks/kernel_version.hpp"
 #include "fixture.hpp"
 
@@ -76,4 +81,25 @@ TEST_CASE("kernel.version thresholds and severity are configurable") {
   CHECK(run_check("kernel.version", "kernel/warn", {}, {{"min_version", "5.10"}}).status == Status::fail);
   CHECK(run_check("kernel.version", "kernel/fail", {}, {{"severity", "warning"}}).status == Status::warn);
   CHECK(run_check("kernel.version", "kernel/pass", {}, {{"min_version", "x"}}).status == Status::error);
+}
+
+TEST_CASE("kernel.version: a file larger than the read cap is an error, not a truncated pass") {
+  namespace fs = std::filesystem;
+  const auto root = fs::temp_directory_path() / ("gp-huge-" + std::to_string(::getpid()));
+  fs::create_directories(root / "proc/sys/kernel");
+  {
+    std::ofstream out(root / "proc/sys/kernel/osrelease", std::ios::binary);
+    out << "6.1.0-";
+    out << std::string(2u << 20, 'x');
+  }
+  HostReader host(HostPaths{root / "proc", root / "sys"});
+  NoClock clock;
+  EnvMap env;
+  Context ctx{host, clock, env};
+  const auto* def = find_check("kernel.version");
+  REQUIRE(def != nullptr);
+  auto r = run_one(*def, ctx, def->defaults);
+  fs::remove_all(root);
+  CHECK(r.status == Status::error);
+  CHECK(r.message.find("larger than") != std::string::npos);
 }

@@ -131,3 +131,17 @@ TEST_CASE("catalog: unique ids, defaults are objects, every check documented") {
     CHECK_MESSAGE(find_check(mine) != nullptr, mine);
   }
 }
+
+TEST_CASE("no check in the catalog passes on a tree where nothing can be read") {
+  const std::string empty = std::string(GOPREFLIGHT_FIXTURES) + "/does-not-exist";
+  HostReader host(HostPaths{empty + "/proc", empty + "/sys"});
+  NoClock clock;
+  EnvMap env;
+  Context ctx{host, clock, env};
+  for (const auto& r : run_catalog(builtin_checks(), ctx, {}, {})) {
+    INFO(r.id << ": " << r.message);
+    CHECK(r.status != Status::pass);
+    CHECK(r.status != Status::fail);  // "could not read" is error (or skip with a reason), not fail
+    CHECK_FALSE(r.message.empty());
+  }
+}
