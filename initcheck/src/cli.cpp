@@ -203,6 +203,9 @@ int cli_main(int argc, char** argv) {
     if (only_opt->count() > 0 && sel.only.empty()) return usage_error("--only: empty list of check ids");
     if (auto ok = validate_ids(catalog, probe_names, sel.only, "--only"); !ok) return usage_error(ok.error());
     if (auto ok = validate_ids(catalog, probe_names, sel.skip, "--skip"); !ok) return usage_error(ok.error());
+    if (auto ok = validate_ids(catalog, probe_names, cfg.skip, "skip"); !ok) {
+      return usage_error(config_file + ": " + ok.error());
+    }
     sel.skip.insert(sel.skip.end(), cfg.skip.begin(), cfg.skip.end());
 
     paths.procfs = procfs;

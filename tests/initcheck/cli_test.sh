@@ -110,6 +110,11 @@ expect 0 "probe skipped by id" -- $K --only kernel.version --probe "db=tcp://127
 expect 1 "closed port probe fails after the deadline" -- $K --only kernel.version,probe.db --probe "db=tcp://127.0.0.1:$PORT" --probe-deadline 300ms --probe-timeout 100ms --output json
 grep_in out '"id": "probe.db"' "probe result in the report"
 
+printf 'skip: [probe.db]\n' > "$TMP/skip-probe.yaml"
+expect 0 "config skip names a --probe probe" -- $K --only kernel.version --config "$TMP/skip-probe.yaml" --probe "db=tcp://127.0.0.1:$PORT"
+expect 2 "config skip names no probe" -- $K --only kernel.version --config "$TMP/skip-probe.yaml"
+grep_in err 'skip-probe.yaml: skip: unknown check id "probe.db"' "names the config and id"
+
 # Termination log write errors are reported, not fatal.
 expect 0 "unwritable termination log" -- $K --only kernel.version --termination-log "$TMP/no/such/dir/log"
 grep_in err "termination-log" "write error on stderr"
