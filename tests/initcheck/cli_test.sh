@@ -115,6 +115,14 @@ expect 0 "config skip names a --probe probe" -- $K --only kernel.version --confi
 expect 2 "config skip names no probe" -- $K --only kernel.version --config "$TMP/skip-probe.yaml"
 grep_in err 'skip-probe.yaml: skip: unknown check id "probe.db"' "names the config and id"
 
+# Colour only on a TTY (script(1) from bsdutils, Essential in Debian, provides a pty), never with NO_COLOR.
+if command -v script >/dev/null; then
+  env -u NO_COLOR script -qec "$BIN $K --only kernel.version" /dev/null >"$TMP/tty" 2>&1 </dev/null
+  if ! grep -q $'\x1b\[' "$TMP/tty"; then echo "FAIL: no colour on a TTY"; fails=$((fails + 1)); fi
+  NO_COLOR=1 script -qec "$BIN $K --only kernel.version" /dev/null >"$TMP/tty" 2>&1 </dev/null
+  if grep -q $'\x1b\[' "$TMP/tty"; then echo "FAIL: colour despite NO_COLOR"; fails=$((fails + 1)); fi
+fi
+
 # Termination log write errors are reported, not fatal.
 expect 0 "unwritable termination log" -- $K --only kernel.version --termination-log "$TMP/no/such/dir/log"
 grep_in err "termination-log" "write error on stderr"
