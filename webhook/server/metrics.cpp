@@ -20,9 +20,9 @@ std::string esc(std::string_view v) {
   return out;
 }
 
-std::string fmt_double(double d) {
+std::string fmt_double(double d, int digits = 6) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
+  std::snprintf(buf, sizeof buf, "%.*g", digits, d);
   return buf;
 }
 
@@ -79,7 +79,7 @@ std::string Metrics::render() const {
     o << "gopreflight_webhook_review_duration_seconds_bucket{endpoint=\"" << esc(ep)
       << "\",le=\"+Inf\"} " << cum << "\n";
     o << "gopreflight_webhook_review_duration_seconds_sum{endpoint=\"" << esc(ep) << "\"} "
-      << fmt_double(latency_sum_.at(ep)) << "\n";
+      << fmt_double(latency_sum_.at(ep), 12) << "\n";
     o << "gopreflight_webhook_review_duration_seconds_count{endpoint=\"" << esc(ep) << "\"} " << cum << "\n";
   }
   o << "# HELP gopreflight_webhook_http_responses_total HTTP responses by status code (all paths).\n"

@@ -1,5 +1,6 @@
 // The HTTPS admission server. HTTP only: routing, limits, content type, a catch-all for errors;
 // decisions come from Engine. One TLS port serves everything (see README "Webhook server").
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <deque>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -99,7 +101,22 @@ struct State {
   Metrics metrics;
   std::atomic<bool> draining{false};
   std::shared_ptr<spdlog::logger> log;
+  /// Connections (peer address, port) between a request's headers and its response: the
+  /// shutdown path must not close them while their body is still arriving.
+  std::mutex busy_mu;
+  std::multiset<std::pair<std::string, int>> busy;
 };
+
+void mark_busy(State& st, const httplib::Request& req) {
+  std::lock_guard lock(st.busy_mu);
+  st.busy.emplace(req.remote_addr, req.remote_port);
+}
+
+void mark_done(State& st, const httplib::Request& req) {
+  std::lock_guard lock(st.busy_mu);
+  auto it = st.busy.find({req.remote_addr, req.remote_port});
+  if (it != st.busy.end()) st.busy.erase(it);
+}
 
 /// One JSON line: {"ts":..,"level":..,"msg":..,<fields>}; ts and level come from the pattern.
 void log_event(spdlog::logger& log, spdlog::level::level_enum lvl, std::string_view msg,
@@ -235,6 +252,7 @@ httplib::Server::HandlerResponse pre_route(State& st, const httplib::Request& re
     return reject(415, "Content-Type \"" + req.get_header_value("Content-Type") +
                            "\" not supported on " + req.path + ": send application/json");
   }
+  if (want == "POST") mark_busy(st, req);  // until the logger sees the response written
   return httplib::Server::HandlerResponse::Unhandled;
 }
 
@@ -286,7 +304,8 @@ void install_routes(TlsServer& svr, State& st) {
     set_error(res, 500, "internal error while serving " + req.path);
     log_event(*st.log, spdlog::level::err, "internal error", {{"path", req.path}, {"error", what}});
   });
-  svr.set_logger([&st](const httplib::Request&, const httplib::Response& res) {
+  svr.set_logger([&st](const httplib::Request& req, const httplib::Response& res) {
+    if (req.method == "POST") mark_done(st, req);
     st.metrics.observe_http(res.status);
   });
 }
@@ -345,11 +364,10 @@ class Reloader {
   FileFingerprint policy_seen_;
 };
 
-/// After stop(): close accepted connections that sit idle in keep-alive (no request being
-/// served, nothing unread), so the worker pool can drain. Half-closing the read side lets a
+/// After stop(): close accepted connections that sit idle in keep-alive (no request between
+/// headers and response, nothing unread in the kernel), so the worker pool can drain. Half-closing the read side lets a
 /// response still being written finish.
 int close_idle_connections(int port, State& st) {
-  if (st.metrics.in_flight().load() != 0) return 0;
   int closed = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
@@ -373,6 +391,24 @@ int close_idle_connections(int port, State& st) {
     if (local_port != port) continue;
     int pending = 0;
     if (ioctl(fd, FIONREAD, &pending) != 0 || pending != 0) continue;
+    sockaddr_storage peer{};
+    socklen_t pl = sizeof peer;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pl) != 0) continue;
+    char host[INET6_ADDRSTRLEN] = {};
+    int peer_port = -1;
+    if (peer.ss_family == AF_INET) {
+      auto* in4 = reinterpret_cast<sockaddr_in*>(&peer);
+      inet_ntop(AF_INET, &in4->sin_addr, host, sizeof host);
+      peer_port = ntohs(in4->sin_port);
+    } else {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(&peer);
+      inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+      peer_port = ntohs(in6->sin6_port);
+    }
+    {
+      std::lock_guard lock(st.busy_mu);
+      if (st.busy.count({host, peer_port}) != 0) continue;
+    }
     if (::shutdown(fd, SHUT_RD) == 0) ++closed;
   }
   return closed;

@@ -1,0 +1,3 @@
+module gopreflight.io/tests/server/goclient
+
+go 1.21
