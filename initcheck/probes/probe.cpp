@@ -227,8 +227,10 @@ std::string remediation_text(FailKind kind, const ProbeUrl& u, const ProbeSpec& 
              "test with `getent hosts " + u.host + "`.";
     case FailKind::refused:
       return "Nothing listens on " + hp + ": check that the server is running and ready, that the Service's " +
-             "port/targetPort match it and that it has endpoints (`kubectl get endpoints " + u.host +
-             "`); test with `nc -vz " + u.host + " " + port + "`.";
+             "port/targetPort match it and that it has endpoints (" +
+             (u.host_is_ip ? "`kubectl get endpoints -A | grep " + u.host + "`"
+                           : "`kubectl get endpoints " + u.host.substr(0, u.host.find('.')) + "`") +
+             "); test with `nc -vz " + u.host + " " + port + "`.";
     case FailKind::timeout:
       return "No answer from " + hp + " in time: packets are dropped or the server is stuck. Check " +
              "NetworkPolicies (egress from this Pod, ingress to the server: `kubectl get networkpolicy -A`), " +
@@ -327,7 +329,10 @@ Result<ProbeSpec> parse_probe_arg(std::string_view arg) {
   return validate_probe(std::move(s));
 }
 
-CheckResult run_probe_once(const ProbeSpec& spec) {
+namespace {
+
+/// One attempt; `error` receives the bare reason on fail/error (for progress lines and retries).
+CheckResult attempt(const ProbeSpec& spec, std::string& error) {
   CheckResult r;
   r.id = "probe." + spec.name;
   r.severity = Severity::critical;
@@ -338,6 +343,7 @@ CheckResult run_probe_once(const ProbeSpec& spec) {
     r.observed = "probe not run";
     r.message = checked.error();
     r.remediation = "Fix the probe definition (flag --probe, GOPREFLIGHT_PROBES or `probes:` in the config).";
+    error = checked.error();
     return r;
   }
   ProbeUrl u = *probe_detail::parse_probe_url(spec.url);
@@ -380,11 +386,19 @@ CheckResult run_probe_once(const ProbeSpec& spec) {
                 (o.note.empty() ? "." : "; " + o.note + ".");
     return r;
   }
+  error = o.error;
   r.status = o.kind == FailKind::config ? Status::error : Status::fail;
   r.observed = o.error + " (after " + ms_text(ms) + ")";
   r.message = label + " dependency '" + spec.name + "' (" + spec.url + ") is not ready: " + o.error + ".";
   r.remediation = remediation_text(o.kind, u, spec);
   return r;
+}
+
+}  // namespace
+
+CheckResult run_probe_once(const ProbeSpec& spec) {
+  std::string error;
+  return attempt(spec, error);
 }
 
 std::vector<CheckResult> run_probes(const std::vector<ProbeSpec>& specs, std::chrono::milliseconds deadline,
@@ -395,6 +409,7 @@ std::vector<CheckResult> run_probes(const std::vector<ProbeSpec>& specs, std::ch
   if (interval.count() < 10) interval = std::chrono::milliseconds(10);
   std::vector<CheckResult> results(specs.size());
   std::vector<int> attempts(specs.size(), 0);
+  std::vector<std::string> last_error(specs.size());
   std::vector<bool> done(specs.size(), false);  // passed, or cannot pass (bad definition)
   auto emit = [&](const std::string& line) {
     if (!progress) return;
@@ -419,12 +434,13 @@ std::vector<CheckResult> run_probes(const std::vector<ProbeSpec>& specs, std::ch
       todo_specs.push_back(std::move(s));
     }
     std::vector<CheckResult> got(todo.size());
+    std::vector<std::string> errors(todo.size());
     std::vector<std::thread> threads;
     for (std::size_t k = 0; k < todo.size(); ++k) {
       try {
-        threads.emplace_back([&got, &todo_specs, k] { got[k] = run_probe_once(todo_specs[k]); });
+        threads.emplace_back([&got, &errors, &todo_specs, k] { got[k] = attempt(todo_specs[k], errors[k]); });
       } catch (const std::exception&) {
-        got[k] = run_probe_once(todo_specs[k]);  // no thread available: run this one inline
+        got[k] = attempt(todo_specs[k], errors[k]);  // no thread available: run this one inline
       }
     }
     for (auto& t : threads) t.join();
@@ -432,6 +448,7 @@ std::vector<CheckResult> run_probes(const std::vector<ProbeSpec>& specs, std::ch
       const std::size_t i = todo[k];
       ++attempts[i];
       results[i] = std::move(got[k]);
+      last_error[i] = std::move(errors[k]);
       if (results[i].status == Status::pass || results[i].status == Status::error) done[i] = true;
     }
 
@@ -441,7 +458,7 @@ std::vector<CheckResult> run_probes(const std::vector<ProbeSpec>& specs, std::ch
       if (results[i].status == Status::pass) {
         ++ready;
       } else {
-        waiting += (waiting.empty() ? "" : ", ") + specs[i].name + " (" + results[i].observed + ")";
+        waiting += (waiting.empty() ? "" : ", ") + specs[i].name + " (" + last_error[i] + ")";
       }
     }
     const auto now = Clock::now();
@@ -464,15 +481,18 @@ std::vector<CheckResult> run_probes(const std::vector<ProbeSpec>& specs, std::ch
     if (all_done || out_of_time) {
       for (std::size_t i = 0; i < specs.size(); ++i) {
         CheckResult& r = results[i];
+        r.duration_ms = total_ms;
+        auto u = probe_detail::parse_probe_url(specs[i].url);
+        if (!u) continue;  // status error: the definition's own message stands
+        r.expected = expected_text(*u, specs[i].timeout);  // the last round may have run with less
         if (r.status == Status::pass && attempts[i] > 1) {
           r.message += " Ready after " + std::to_string(attempts[i]) + " attempts.";
         } else if (r.status == Status::fail) {
-          r.message = "'" + specs[i].name + "' is not ready after " + std::to_string(attempts[i]) +
-                      (attempts[i] == 1 ? " attempt" : " attempts") + " in " + ms_text(total_ms) +
-                      " (deadline " + ms_text(static_cast<double>(deadline.count())) + "); last error: " +
-                      r.message;
+          r.message = std::string(scheme_label(u->scheme)) + " dependency '" + specs[i].name + "' (" +
+                      specs[i].url + ") is not ready after " + std::to_string(attempts[i]) +
+                      (attempts[i] == 1 ? " attempt" : " attempts") + " in " + ms_text(total_ms) + " (deadline " +
+                      ms_text(static_cast<double>(deadline.count())) + "); last error: " + last_error[i] + ".";
         }
-        r.duration_ms = total_ms;
       }
       return results;
     }

@@ -125,6 +125,9 @@ TEST_CASE("postgres: real PostgreSQL answers the SSLRequest; an SSH banner does 
   auto ok = probe("db", "postgres://127.0.0.1:" + port("GP_PG_PORT") + "/postgres");
   expect_pass(ok, "'N' (TLS not offered) to SSLRequest from 127.0.0.1:" + port("GP_PG_PORT"));
 
+  auto ssl = probe("db-ssl", "postgresql://127.0.0.1:" + port("GP_PG_SSL_PORT"));
+  expect_pass(ssl, "'S' (TLS offered) to SSLRequest from 127.0.0.1:" + port("GP_PG_SSL_PORT"));
+
   auto ssh = probe("db-ssh", "postgres://127.0.0.1:" + port("GP_BANNER_PORT"));
   expect_fail(ssh, "bytes instead of one", "Something other than a PostgreSQL server");
 
@@ -289,7 +292,9 @@ TEST_CASE("run_probes: gives up at the deadline with the attempt count and the l
   INFO("gone: ", results[0].message);
   INFO("silent: ", results[1].message);
   CHECK(results[0].status == Status::fail);
-  CHECK(has(results[0].message, "'gone' is not ready after "));
+  CHECK(has(results[0].message, "TCP dependency 'gone' (tcp://127.0.0.1:" + port("GP_CLOSED_PORT") +
+                                    ") is not ready after "));
+  CHECK(has(results[0].expected, "within 300 ms"));  // the spec's timeout, not the last round's cut
   CHECK(has(results[0].message, "last error:"));
   CHECK(has(results[0].message, "connection refused"));
   CHECK(results[1].status == Status::fail);
@@ -299,5 +304,6 @@ TEST_CASE("run_probes: gives up at the deadline with the attempt count and the l
   CHECK(took < 3300ms);
   REQUIRE(lines.size() >= 2);
   CHECK(has(lines.back(), "0/2 ready; giving up after "));
+  CHECK(has(lines.back(), "gone (connect 127.0.0.1:" + port("GP_CLOSED_PORT") + ": connection refused)"));
   CHECK(results[0].duration_ms >= 2400);
 }
