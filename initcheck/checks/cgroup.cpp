@@ -249,6 +249,7 @@ std::vector<CheckDef> cgroup_checks() {
       "/sys/fs/cgroup/<name> are v1, plus cgroup2 at /sys/fs/cgroup/unified is hybrid.\n"
       "v1/hybrid warns (fails with require_v2: true): Go 1.25+ sizes GOMAXPROCS from the cgroup CPU\n"
       "limit, GOMEMLIMIT tooling reads memory.max, and Kubernetes MemoryQoS/swap control need v2.\n"
+      "The pre-launch checklist expects `stat -fc %T /sys/fs/cgroup` to print cgroup2fs.\n"
       "Node-wide boot setting: systemd.unified_cgroup_hierarchy=1 on the kernel command line.",
       "node", Severity::critical, {{"require_v2", false}}, run_version));
   out.push_back(define(

@@ -118,9 +118,10 @@ std::vector<CheckDef> kernel_checks() {
   d.title = "Kernel release (node-wide) is recent enough for Go services and cgroup v2";
   d.explain =
       "Reads <procfs>/sys/kernel/osrelease (what `uname -r` prints) and compares MAJOR.MINOR.PATCH.\n"
-      "fail below min_version (default 5.4, the oldest LTS kernel still maintained for container\n"
-      "hosts); warn below warn_below (default 5.8: the first kernel with a complete cgroup v2 —\n"
-      "memory.high, cpu and pids controllers — which the cgroup.* and go.* checks read).\n"
+      "fail below min_version (default 5.4: the pre-launch checklist this tool follows recommends\n"
+      "Linux 5.4+ for Go 1.21+ services); warn below warn_below (default 5.8: the first kernel with\n"
+      "a complete cgroup v2 (memory.high, cpu and pids controllers), which the checklist recommends\n"
+      "and the cgroup.* and go.* checks read).\n"
       "The kernel is node-wide: fixing it means upgrading the node or scheduling elsewhere.";
   d.scope = "node";
   d.default_severity = Severity::critical;
