@@ -99,8 +99,8 @@ CheckResult run_kernel_version(const CheckDef& def, const Context& ctx, const nl
   } else if (*v < *warn_v) {
     r.status = Status::warn;
     r.message = "Kernel " + to_string(*v) + " (node-wide) is older than " + warn_text +
-                ": cgroup v2 is complete from 5.8 on (memory.high, pids and cpu controllers, "
-                "PSI), which Go's GOMAXPROCS/GOMEMLIMIT tuning relies on.";
+                ": Kubernetes documents 5.8 as the minimum kernel for cgroup v2 nodes, which "
+                "Go's cgroup-derived GOMAXPROCS/GOMEMLIMIT tuning relies on.";
     r.remediation = fix;
   } else {
     r.status = Status::pass;
@@ -119,9 +119,9 @@ std::vector<CheckDef> kernel_checks() {
   d.explain =
       "Reads <procfs>/sys/kernel/osrelease (what `uname -r` prints) and compares MAJOR.MINOR.PATCH.\n"
       "fail below min_version (default 5.4: the pre-launch checklist this tool follows recommends\n"
-      "Linux 5.4+ for Go 1.21+ services); warn below warn_below (default 5.8: the first kernel with\n"
-      "a complete cgroup v2 (memory.high, cpu and pids controllers), which the checklist recommends\n"
-      "and the cgroup.* and go.* checks read).\n"
+      "Linux 5.4+ for Go 1.21+ services); warn below warn_below (default 5.8: the kernel the\n"
+      "Kubernetes documentation names as the minimum for cgroup v2 nodes; the checklist recommends\n"
+      "cgroup v2, and the cgroup.* and go.* checks read its files).\n"
       "The kernel is node-wide: fixing it means upgrading the node or scheduling elsewhere.";
   d.scope = "node";
   d.default_severity = Severity::critical;
