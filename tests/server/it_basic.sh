@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The real server with openssl-made certificates, driven as the apiserver would: a Go client
+# (CA + ServerName verified, h2 offered, HTTP/1.1 chosen), curl, openssl s_client for TLS
+# versions, then bad inputs: each answered 4xx or closed, with /healthz 200 after each.
+source "$(dirname "$0")/lib.sh"
+setup_workdir
+make_ca
+make_serving a
+secret_volume "$WORK/a.crt" "$WORK/a.key"
+build_goclient
+T=$HERE/testdata
+start_server --policy "$T/policy.yaml" --read-timeout 2
+
+note "Go client: TLS, ALPN fallback to http/1.1, /validate and /mutate"
+"$GOCLIENT" -mode probe -addr "127.0.0.1:$PORT" -ca "$WORK/ca.crt" -review "$T/pod-review.json" | tee "$WORK/probe.out"
+grep -q '^/mutate: HTTP/1.1 admission.k8s.io/v1 allowed=true patchType="JSONPatch"' "$WORK/probe.out" || fail "mutate via Go client"
+grep -q 'probe ok' "$WORK/probe.out" || fail "Go probe"
+
+note "Go client refuses a certificate for another name (ServerName is really verified)"
+if "$GOCLIENT" -mode probe -addr "127.0.0.1:$PORT" -ca "$WORK/ca.crt" -servername wrong.example -review "$T/pod-review.json" 2>"$WORK/wrongname.err"; then
+  fail "Go client accepted a wrong server name"
+fi
+grep -q "certificate" "$WORK/wrongname.err" || fail "wrong-name error should be about the certificate"
+
+note "TLS versions: 1.0 and 1.1 refused, 1.2 and 1.3 accepted"
+for v in tls1 tls1_1; do
+  if echo | openssl s_client -connect "127.0.0.1:$PORT" -servername "$SVC" -CAfile "$WORK/ca.crt" \
+       -"$v" -cipher 'DEFAULT:@SECLEVEL=0' >"$WORK/$v.out" 2>&1; then
+    fail "TLS version $v was accepted"
+  fi
+  grep -Eq "Cipher is \(NONE\)|alert protocol version|no protocols available|unsupported protocol" "$WORK/$v.out" || fail "$v: unexpected s_client output"
+done
+for v in tls1_2 tls1_3; do
+  echo | openssl s_client -connect "127.0.0.1:$PORT" -servername "$SVC" -CAfile "$WORK/ca.crt" \
+    -verify_return_error -"$v" >"$WORK/$v.out" 2>&1 || fail "TLS $v refused"
+  grep -q "Verify return code: 0 (ok)" "$WORK/$v.out" || fail "$v: certificate did not verify"
+done
+echo | openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -cipher AES128-SHA >"$WORK/weak.out" 2>&1 &&
+  fail "a non-ECDHE, non-AEAD cipher was accepted"
+
+note "curl: validate a Deployment (allowed with a warning), mutate a Pod (JSONPatch)"
+[ "$(code POST /validate -H 'Content-Type: application/json' --data-binary @"$T/deployment-review.json")" = 200 ] || fail "validate deployment"
+curl -sS --cacert "$WORK/ca.crt" --resolve "$SVC:$PORT:127.0.0.1" -H 'Content-Type: application/json' \
+  --data-binary @"$T/pod-review.json" "https://$SVC:$PORT/mutate" > "$WORK/mutate.json"
+python3 - "$WORK/mutate.json" <<'PY' || fail "mutate response"
+import base64, json, sys
+r = json.load(open(sys.argv[1]))["response"]
+assert r["allowed"] is True and r["patchType"] == "JSONPatch", r
+patch = json.loads(base64.b64decode(r["patch"]))
+init = patch[0]["value"][0]
+assert patch[0]["path"] == "/spec/initContainers" and init["name"] == "gopreflight-check", patch
+assert init["image"] == "registry.example.com/gopreflight:0.1.0", init["image"]
+PY
+
+note "bad inputs"
+bad() {  # bad WANT DESCRIPTION curl-args...
+  local want=$1 what=$2 got; shift 2
+  got=$(code "$@")
+  [ "$got" = "$want" ] || fail "$what: got HTTP $got, want $want"
+  healthz_ok "$what"
+  echo "ok: $what -> $got"
+}
+J=(-H 'Content-Type: application/json')
+bad 400 "malformed JSON" POST /validate "${J[@]}" --data-binary '{"apiVersion": "admission.k8s.io/v1", "kind":'
+bad 400 "malformed JSON (mutate)" POST /mutate "${J[@]}" --data-binary '{{{{'
+bad 400 "wrong types (uid is a number)" POST /validate "${J[@]}" --data-binary '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":42,"kind":{"kind":"Pod"},"operation":"CREATE","object":{}}}'
+bad 400 "wrong types (request is a list)" POST /mutate "${J[@]}" --data-binary '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":[]}'
+bad 400 "empty body" POST /validate "${J[@]}" --data-binary ''
+python3 -c "print('['*100000 + ']'*100000)" > "$WORK/deep.json"
+bad 400 "100k-deep nesting" POST /validate "${J[@]}" --data-binary @"$WORK/deep.json"
+bad 400 "100k-deep nesting (mutate)" POST /mutate "${J[@]}" --data-binary @"$WORK/deep.json"
+head -c $((16 * 1024 * 1024)) /dev/zero | tr '\0' ' ' > "$WORK/big.json"
+bad 413 "16 MiB body" POST /validate "${J[@]}" --data-binary @"$WORK/big.json"
+bad 415 "text/plain body" POST /validate -H 'Content-Type: text/plain' --data-binary '{}'
+bad 415 "no content type" POST /mutate -H 'Content-Type:' --data-binary '{}'
+bad 405 "GET /validate" GET /validate
+bad 405 "DELETE /mutate" DELETE /mutate
+bad 405 "POST /healthz" POST /healthz "${J[@]}" --data-binary '{}'
+bad 404 "unknown path" GET /admin
+bad 404 "path traversal" GET /../../etc/passwd --path-as-is
+
+note "plain HTTP on the TLS port is closed"
+rc=0; out=$(curl -sS --max-time 5 "http://127.0.0.1:$PORT/healthz" 2>&1) || rc=$?
+[ "$rc" = 52 ] || [ "$rc" = 56 ] || fail "plain HTTP: curl rc $rc ($out)"
+healthz_ok "plain HTTP"
+
+note "slow clients are cut after the read timeout (2 s here)"
+python3 - "$PORT" <<'PY' || fail "slow clients"
+import socket, ssl, sys, time
+port = int(sys.argv[1])
+# 1. TCP connect, never start TLS.
+s = socket.create_connection(("127.0.0.1", port)); t0 = time.time(); s.settimeout(10)
+assert s.recv(1) == b"", "server sent data to a silent client"
+assert time.time() - t0 < 6, "silent TCP client held for %.1fs" % (time.time() - t0)
+# 2. TLS, then half a request line, then silence (slowloris).
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x")
+t.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+t0 = time.time(); t.settimeout(10)
+try:
+    data = t.recv(100)
+except (ssl.SSLError, ConnectionResetError):
+    data = b""
+assert time.time() - t0 < 6, "slowloris held for %.1fs" % (time.time() - t0)
+# 3. Headers complete, body announced but never sent.
+t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x")
+t.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"a\"")
+t0 = time.time(); t.settimeout(10)
+try:
+    data = t.recv(1000)
+except (ssl.SSLError, ConnectionResetError):
+    data = b""
+assert time.time() - t0 < 6, "stalled body held for %.1fs" % (time.time() - t0)
+assert data == b"" or data.startswith(b"HTTP/1.1 4"), data[:80]
+print("slow clients cut")
+PY
+healthz_ok "slow clients"
+
+note "metrics: counters moved, certificate expiry exported"
+m=$(metric 'gopreflight_webhook_reviews_total{endpoint="mutate",operation="CREATE",kind="Pod",decision="patched"}')
+[ "${m:-0}" -ge 2 ] || fail "patched mutate reviews metric: ${m:-missing}"
+m=$(metric 'gopreflight_webhook_http_responses_total{code="413"}'); [ "${m:-0}" -ge 1 ] || fail "413 metric"
+na=$(metric gopreflight_webhook_certificate_not_after_seconds)
+[ "${na:-0}" -gt "$(date +%s)" ] || fail "certificate notAfter metric: ${na:-missing}"
+grep -q '"msg":"admission review","decision":"patched","endpoint":"mutate","kind":"Pod"' "$LOG" || fail "decision log line"
+kill -0 "$SERVER_PID" || fail "server died"
+echo "PASS: it_basic"
