@@ -141,7 +141,7 @@ class Reader {
       }
       e.key = e.key_node.Scalar();
       e.path = path.empty() ? e.key : path + "." + e.key;
-      out_.marks.keys.emplace(e.path, position(e.key_node));
+      out_.marks.keys.emplace(e.path, e.pos());
       if (!seen.insert(e.key).second) {
         error(position(e.key_node), e.path + ": duplicate key");
         continue;

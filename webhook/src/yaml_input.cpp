@@ -260,15 +260,15 @@ std::optional<TextError> precheck(std::string_view text, const Limits& limits) {
       std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(cp));
       return TextError{line, col, std::string("control character ") + hex + " is not allowed in YAML or JSON text"};
     }
-    if (cp == '\n') {
-      ++line, col = 1, ++estimate;
-    } else {
-      ++col;
-      if (cp == ',' || cp == '[' || cp == '{') ++estimate;
-    }
+    if (cp == '\n' || cp == ',' || cp == '[' || cp == '{') ++estimate;
     if (estimate > limits.max_nodes) {
       return TextError{line, col, "more than " + std::to_string(limits.max_nodes) +
                                       " lines and list/map items; the input is too large"};
+    }
+    if (cp == '\n') {
+      ++line, col = 1;
+    } else {
+      ++col;
     }
     i += len;
   }

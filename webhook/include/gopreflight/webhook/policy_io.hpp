@@ -22,7 +22,7 @@ struct PolicyProblem {
   std::string str() const;
 };
 
-/// Where each key of the policy was written: dotted path ("podSecurity.level",
+/// Where the value of each key of the policy was written (the key, when it has no value): dotted path ("podSecurity.level",
 /// "requiredSysctls[0].name", "securityContext.runAsUser") -> 1-based line and column. Lint uses it
 /// to position contradictions.
 struct PolicyMarks {
