@@ -26,7 +26,8 @@ bool is_list(const YAML::Node& n) {
   if (!n.IsMap()) return false;
   const YAML::Node kind = n["kind"];
   const YAML::Node items = n["items"];
-  return kind.IsScalar() && ends_with(kind.Scalar(), "List") && items.IsDefined();
+  // A missing key yields an invalid node whose Is*() throws: test IsDefined() first.
+  return kind.IsDefined() && kind.IsScalar() && ends_with(kind.Scalar(), "List") && items.IsDefined();
 }
 
 void read_node(const YAML::Node& node, const std::string& file, Manifests& out, int list_depth) {

@@ -1,0 +1,129 @@
+// Judging manifests with the real engine and the built-in policy; statuses and exit codes.
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <string>
+
+#include "gopreflight/webhook/engine.hpp"
+#include "gopreflight/webhook/policy_io.hpp"
+#include "gopreflight/webhook/review.hpp"
+
+using namespace gopreflight::webhook;
+using namespace gopreflight::webhook::review;
+
+namespace {
+
+const std::string kData = GP_REVIEW_TESTDATA;
+
+Report review_files(const std::vector<std::string>& files) {
+  const Engine engine(builtin_policy());
+  std::istringstream no_stdin;
+  return run(engine, read_inputs(files, no_stdin));
+}
+
+Report review_text(const std::string& text) {
+  const Engine engine(builtin_policy());
+  return run(engine, read_text(text, "t.yaml"));
+}
+
+}  // namespace
+
+TEST_SUITE("review_run") {
+  TEST_CASE("workload kinds are judged only in their API groups") {
+    struct Case {
+      const char* api;
+      const char* kind;
+      bool judged;
+    };
+    const Case cases[] = {
+        {"v1", "Pod", true},          {"apps/v1", "Deployment", true},   {"apps/v1", "ReplicaSet", true},
+        {"apps/v1", "StatefulSet", true}, {"apps/v1", "DaemonSet", true}, {"batch/v1", "Job", true},
+        {"batch/v1", "CronJob", true}, {"batch/v1beta1", "CronJob", true}, {"v1", "ReplicationController", true},
+        {"v1", "PodTemplate", true},   {"extensions/v1beta1", "Deployment", true},
+        {"v1", "Service", false},      {"v1", "ConfigMap", false},        {"example.com/v1", "Deployment", false},
+        {"apps/v1", "Pod", false},     {"", "Pod", false},                {"v1", "pod", false},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.api);
+      CAPTURE(c.kind);
+      CHECK(is_workload(c.api, c.kind) == c.judged);
+    }
+  }
+
+  TEST_CASE("compliant Deployment allowed, bad one denied with paths, Service skipped") {
+    auto r = review_files({kData + "/compliant-deployment.yaml", kData + "/bad-deployment.yaml", kData + "/service.yaml"});
+    REQUIRE(r.objects.size() == 4);
+    INFO(render_text(r));
+    CHECK(r.objects[0].status == Status::allowed);
+    CHECK(r.objects[0].decision.violations.empty());
+    CHECK(r.objects[1].status == Status::denied);
+    CHECK(r.objects[1].kind == "Deployment");
+    CHECK(r.objects[1].name == "api");
+    CHECK(r.objects[1].ns == "shop");
+    CHECK(r.objects[1].line == 2);
+    bool sysctl = false, run_as_non_root = false, memory = false;
+    for (const auto& v : r.objects[1].decision.violations) {
+      CHECK(v.path.rfind("spec.template.spec", 0) == 0);
+      sysctl = sysctl || (v.rule == "requiredSysctls" && v.check == "net.ipv4.tcp_fin_timeout");
+      run_as_non_root = run_as_non_root || v.path == "spec.template.spec.containers[0].securityContext.runAsNonRoot";
+      memory = memory || v.rule == "goRuntime";
+    }
+    CHECK(sysctl);
+    CHECK(run_as_non_root);
+    CHECK(memory);
+    CHECK(r.objects[2].status == Status::skipped);
+    CHECK(r.objects[2].kind == "Service");
+    CHECK(r.objects[2].reason == "Service (v1) is not a Pod or a workload with a Pod template");
+    CHECK(r.objects[3].status == Status::skipped);
+    CHECK(r.exit_code() == 1);
+  }
+
+  TEST_CASE("exit codes: 0 allowed or skipped, 1 denied, 2 unreadable wins") {
+    CHECK(review_files({kData + "/compliant-deployment.yaml"}).exit_code() == 0);
+    CHECK(review_files({kData + "/service.yaml"}).exit_code() == 0);
+    CHECK(review_files({kData + "/bad-deployment.yaml"}).exit_code() == 1);
+    CHECK(review_files({kData + "/bad-deployment.yaml", kData + "/malformed.yaml"}).exit_code() == 2);
+    CHECK(review_files({kData + "/missing.yaml"}).exit_code() == 2);
+  }
+
+  TEST_CASE("objects that cannot be read are errors, never allowed") {
+    const char* bad[] = {
+        "just a string\n",
+        "apiVersion: v1\nmetadata: {name: x}\n",
+        "kind: Pod\nmetadata: {name: x}\n",
+        "apiVersion: v1\nkind: [Pod]\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: [x]\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: 7\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: {spec: {containers: {a: 1}}}}\n",
+    };
+    for (const char* text : bad) {
+      CAPTURE(text);
+      auto r = review_text(text);
+      REQUIRE(r.objects.size() == 1);
+      CHECK(r.objects[0].status == Status::error);
+      CHECK_FALSE(r.objects[0].reason.empty());
+      CHECK(r.exit_code() == 2);
+    }
+  }
+
+  TEST_CASE("namespace defaults to default; exemptions show") {
+    auto r = review_files({kData + "/list.yaml", kData + "/pod.json"});
+    REQUIRE(r.objects.size() == 3);
+    CHECK(r.objects[1].ns == "default");
+    CHECK(r.objects[1].status == Status::denied);
+    CHECK(r.objects[2].ns == "kube-system");
+    CHECK(r.objects[2].status == Status::allowed);
+    CHECK(r.objects[2].decision.exempt_reason.find("kube-system") != std::string::npos);
+  }
+
+  TEST_CASE("the policy decides: a baseline-only policy allows the bad Deployment") {
+    auto parsed = parse_policy("apiVersion: gopreflight.io/v1alpha1\nkind: Policy\npodSecurity: {level: baseline}\n", "b.yaml");
+    REQUIRE(parsed.policy);
+    const Engine engine(parsed.policy);
+    std::istringstream none;
+    auto r = run(engine, read_inputs({kData + "/bad-deployment.yaml"}, none));
+    REQUIRE(r.objects.size() == 1);
+    CHECK(r.objects[0].status == Status::allowed);
+    CHECK(r.policy == "b.yaml");
+  }
+}
