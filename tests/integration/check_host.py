@@ -196,6 +196,44 @@ for cid, res in (("rlimit.nofile", resource.RLIMIT_NOFILE), ("rlimit.nproc", res
     expect(limits_of(row, checks[cid]["observed"]) == (fmt(soft), fmt(hard)),
            f"{cid}: observed {checks[cid]['observed']!r}, getrlimit {soft, hard}")
 
+# ---- 3. the same binary on fixture trees: flags, config and exit codes reach the checks ---------
+import tempfile  # noqa: E402
+
+FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+
+
+def run_fixture(procfs, sysfs, only, *extra):
+    p = subprocess.run([BIN, "--path.procfs", os.path.join(FIX, procfs), "--path.sysfs",
+                        os.path.join(FIX, sysfs), "--only", only, "--output", "json",
+                        "--termination-log", "/dev/null", *extra],
+                       capture_output=True, text=True, timeout=60)
+    return p.returncode, {c["id"]: c for c in json.loads(p.stdout)["checks"]} if p.stdout else {}
+
+
+sysctl_ids = ",".join("sysctl." + n for n in names)
+code, got = run_fixture("sysctl/tuned/proc", "thp/madvise/sys", sysctl_ids + ",swap,thp.enabled")
+expect(code == 0 and all(c["status"] == "pass" for c in got.values()) and len(got) == 15,
+       f"tuned fixtures: exit {code}, {[(k, c['status']) for k, c in got.items() if c['status'] != 'pass']}")
+code, got = run_fixture("sysctl/defaults/proc", "thp/always/sys", "sysctl.vm.swappiness,thp.enabled")
+expect(code == 0 and got["sysctl.vm.swappiness"]["status"] == "warn"
+       and got["thp.enabled"]["status"] == "warn", f"defaults fixtures: exit {code}")
+code, _ = run_fixture("sysctl/defaults/proc", "thp/always/sys", "sysctl.vm.swappiness", "--strict")
+expect(code == 1, f"--strict with a warning: exit {code}, expected 1")
+code, got = run_fixture("sysctl/defaults/proc", "thp/always/sys", "conntrack.usage")
+expect(code == 1 and got["conntrack.usage"]["status"] == "fail", f"conntrack 95%: exit {code}")
+with tempfile.NamedTemporaryFile("w", suffix=".yaml") as cfg:
+    cfg.write("checks:\n  sysctl.vm.swappiness: {severity: critical}\n"
+              "  sysctl.net.core.somaxconn: {min: 4096}\n")
+    cfg.flush()
+    code, got = run_fixture("sysctl/defaults/proc", "thp/always/sys",
+                            "sysctl.vm.swappiness,sysctl.net.core.somaxconn", "--config", cfg.name)
+    expect(code == 1 and got["sysctl.vm.swappiness"]["status"] == "fail"
+           and got["sysctl.net.core.somaxconn"]["status"] == "pass",
+           f"config severity/threshold: exit {code}, {[(k, c['status']) for k, c in got.items()]}")
+code, got = run_fixture("sysctl/garbage/proc", "thp/garbage/sys", "sysctl.vm.swappiness,thp.enabled")
+expect(code == 0 and all(c["status"] == "error" for c in got.values()),
+       f"garbage fixtures must be errors: exit {code}, {[(k, c['status']) for k, c in got.items()]}")
+
 print(f"check_host: {compared} comparisons, {len(failures)} mismatches "
       f"({len(doc['checks'])} checks, exit code {rc})")
 sys.exit(1 if failures else 0)
