@@ -385,7 +385,9 @@ ReviewOutcome Engine::validate(std::string_view body) const {
       return bad_request(out, std::string("AdmissionReview: not valid JSON: ") + e.what());
     }
     auto req = decode_admission_request(review);
-    if (!req) return bad_request(out, "AdmissionReview " + req.error);
+    if (!req) {
+      return bad_request(out, req.error.rfind("AdmissionReview", 0) == 0 ? req.error : "AdmissionReview." + req.error);
+    }
     out.uid = req->uid;
     out.kind = req->kind;
     out.ns = req->ns;
@@ -401,11 +403,11 @@ ReviewOutcome Engine::validate(std::string_view body) const {
       d.allowed = true;
     } else {
       if (!is_pod_kind(req->kind)) {
-        return bad_request(out, "AdmissionReview request.kind.kind: \"" + printable(req->kind, 128) +
+        return bad_request(out, "AdmissionReview.request.kind.kind: \"" + printable(req->kind, 128) +
                                     "\" is not a kind this webhook judges (Pod, Deployment, ReplicaSet, StatefulSet, "
                                     "DaemonSet, Job, CronJob, ReplicationController, PodTemplate)");
       }
-      if (req->object == nullptr) return bad_request(out, "AdmissionReview request.object: missing");
+      if (req->object == nullptr) return bad_request(out, "AdmissionReview.request.object: missing");
       RequestInfo info;
       info.operation = req->operation;
       info.username = req->username;
@@ -413,7 +415,7 @@ ReviewOutcome Engine::validate(std::string_view body) const {
       info.sub_resource = req->sub_resource;
       info.old_object = req->old_object;
       d = decide(*policy_, *req->object, req->kind, info);
-      if (!d.error.empty()) return bad_request(out, "AdmissionReview request.object: " + d.error);
+      if (!d.error.empty()) return bad_request(out, "AdmissionReview.request.object: " + d.error);
     }
     if (out.name.empty()) out.name = d.name;
     const AdmissionAnswer a = answer_for(d);

@@ -1,0 +1,51 @@
+// Rule 6 (initCheck): the gopreflight-check init container in selected namespaces.
+#include <doctest/doctest.h>
+
+#include "helpers.hpp"
+
+using namespace gp_test;
+
+TEST_SUITE("rules") {
+  TEST_CASE("initCheck: required in listed namespaces, satisfied by the named init container") {
+    Policy::InitCheckRequired s;
+    s.namespaces = {"shop"};
+    TestPod without(pod_with_spec({{"containers", json::array({{{"name", "app"}}})},
+                                   {"initContainers", json::array({{{"name", "migrate"}}})}}));
+    TestPod with(pod_with_spec({{"containers", json::array({{{"name", "app"}}})},
+                                {"initContainers", json::array({{{"name", "gopreflight-check"}}})}}));
+    rules::Findings out;
+    rules::init_check(without.view, s, "shop", false, out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].path == "spec.initContainers");
+    CHECK(out[0].rule == "initCheck");
+    CHECK(out[0].mode == "enforce");
+    CHECK(out[0].message.find("gopreflight-check") != std::string::npos);
+    out.clear();
+    rules::init_check(with.view, s, "shop", false, out);
+    CHECK(out.empty());
+    rules::init_check(without.view, s, "other", false, out);  // namespace not selected
+    CHECK(out.empty());
+    rules::init_check(without.view, s, "shop", true, out);  // /mutate will inject it
+    CHECK(out.empty());
+    s.namespaces.clear();  // all namespaces
+    s.container_name = "preflight";
+    s.mode = Mode::audit;
+    rules::init_check(with.view, s, "anything", false, out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].mode == "audit");
+    CHECK(out[0].check == "preflight");
+  }
+
+  TEST_CASE("injection_applies: namespace list or opt-in label/annotation") {
+    Injection inj;
+    json md = {{"labels", {{"gopreflight.io/inject", "true"}}}};
+    CHECK_FALSE(rules::injection_applies(inj, md, "shop"));  // disabled
+    inj.enabled = true;
+    CHECK(rules::injection_applies(inj, md, "shop"));
+    CHECK_FALSE(rules::injection_applies(inj, json::object(), "shop"));
+    inj.namespaces = {"shop"};
+    CHECK(rules::injection_applies(inj, json::object(), "shop"));
+    json ann = {{"annotations", {{"gopreflight.io/inject", "false"}}}};
+    CHECK_FALSE(rules::injection_applies(inj, ann, "other"));
+  }
+}
