@@ -114,9 +114,18 @@ TEST_SUITE("admission") {
     CHECK(denied["response"]["status"] == json::parse(R"({"status":"Failure","code":403,"reason":"Forbidden","message":"no"})"));
     CHECK(denied["response"]["warnings"] == json::array({"w1"}));
     CHECK(denied["response"]["auditAnnotations"]["exempt"] == "namespace x");
-    // A message cut inside a multi-byte character still encodes.
-    a.message = "\xe2\x82";
-    CHECK_NOTHROW((void)encode_admission_response("admission.k8s.io/v1", "u", a));
+    // Escaping: quotes, backslashes, control characters round-trip; invalid UTF-8 becomes U+FFFD.
+    a.message = "say \"hi\"\\ \n\t\x01 caf\xc3\xa9";
+    a.warnings = {"w\"1", ""};
+    a.audit_annotations = {{"k\"", "v\\"}};
+    auto esc = json::parse(encode_admission_response("admission.k8s.io/v1", "u\"id", a));
+    CHECK(esc["response"]["uid"] == "u\"id");
+    CHECK(esc["response"]["status"]["message"] == a.message);
+    CHECK(esc["response"]["warnings"] == json::array({"w\"1", ""}));
+    CHECK(esc["response"]["auditAnnotations"]["k\""] == "v\\");
+    a.message = "cut \xe2\x82 here \xff";  // cut inside a multi-byte character, and a stray byte
+    auto cut = json::parse(encode_admission_response("admission.k8s.io/v1", "u", a));
+    CHECK(cut["response"]["status"]["message"] == "cut \xef\xbf\xbd\xef\xbf\xbd here \xef\xbf\xbd");
   }
 
   TEST_CASE("bad bodies: a clear 400, never allowed, never a crash") {

@@ -169,21 +169,92 @@ Parsed<AdmissionRequest> decode_admission_request(const json& review) {
   return out;
 }
 
+namespace {
+
+/// Appends `v` as a JSON string: escapes quotes, backslashes and control characters, and writes
+/// U+FFFD for bytes that are not valid UTF-8 (so the output is always valid JSON).
+void append_json_string(std::string& out, std::string_view v) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (std::size_t i = 0; i < v.size();) {
+    const auto b = static_cast<unsigned char>(v[i]);
+    if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
+      std::size_t j = i + 1;  // copy runs of plain ASCII at once
+      while (j < v.size()) {
+        const auto c = static_cast<unsigned char>(v[j]);
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+        ++j;
+      }
+      out.append(v.data() + i, j - i);
+      i = j;
+      continue;
+    }
+    switch (b) {
+      case '"': out += "\\\""; ++i; continue;
+      case '\\': out += "\\\\"; ++i; continue;
+      case '\n': out += "\\n"; ++i; continue;
+      case '\t': out += "\\t"; ++i; continue;
+      case '\r': out += "\\r"; ++i; continue;
+      default: break;
+    }
+    if (b < 0x20) {
+      out += "\\u00";
+      out.push_back(hex[b >> 4]);
+      out.push_back(hex[b & 0xF]);
+      ++i;
+      continue;
+    }
+    const std::size_t n = utf8_len(v, i);
+    if (n == 0) {
+      out += "\\ufffd";
+      ++i;
+    } else {
+      out.append(v.data() + i, n);
+      i += n;
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
 std::string encode_admission_response(std::string_view api_version, std::string_view uid, const AdmissionAnswer& a) {
-  json resp = json::object();
-  resp["uid"] = uid;
-  resp["allowed"] = a.allowed;
+  std::size_t size = 160 + api_version.size() + uid.size() + a.message.size();
+  for (const auto& w : a.warnings) size += w.size() + 8;
+  for (const auto& [k, v] : a.audit_annotations) size += k.size() + v.size() + 8;
+  std::string out;
+  out.reserve(size + size / 16);
+  out += "{\"apiVersion\":";
+  append_json_string(out, api_version);
+  out += ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":";
+  append_json_string(out, uid);
+  out += a.allowed ? ",\"allowed\":true" : ",\"allowed\":false";
   if (!a.allowed) {
-    resp["status"] = {{"status", "Failure"}, {"code", a.code}, {"reason", "Forbidden"}, {"message", a.message}};
+    out += ",\"status\":{\"status\":\"Failure\",\"code\":" + std::to_string(a.code) +
+           ",\"reason\":\"Forbidden\",\"message\":";
+    append_json_string(out, a.message);
+    out += "}";
   }
-  if (!a.warnings.empty()) resp["warnings"] = a.warnings;
+  if (!a.warnings.empty()) {
+    out += ",\"warnings\":[";
+    for (std::size_t i = 0; i < a.warnings.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      append_json_string(out, a.warnings[i]);
+    }
+    out += "]";
+  }
   if (!a.audit_annotations.empty()) {
-    json ann = json::object();
-    for (const auto& [k, v] : a.audit_annotations) ann[k] = v;
-    resp["auditAnnotations"] = std::move(ann);
+    out += ",\"auditAnnotations\":{";
+    for (std::size_t i = 0; i < a.audit_annotations.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      append_json_string(out, a.audit_annotations[i].first);
+      out.push_back(':');
+      append_json_string(out, a.audit_annotations[i].second);
+    }
+    out += "}";
   }
-  json review = {{"apiVersion", api_version}, {"kind", "AdmissionReview"}, {"response", std::move(resp)}};
-  return review.dump(-1, ' ', false, json::error_handler_t::replace);
+  out += "}}";
+  return out;
 }
 
 }  // namespace gopreflight::webhook

@@ -39,36 +39,36 @@ bool has_type(const json& v, T t) {
   return false;
 }
 
-/// Checks one value against a type; null counts as absent (Kubernetes omits or nulls unset fields).
+/// Checks values against types; null counts as absent (Kubernetes omits or nulls unset fields).
+/// Paths are built only when a check fails: the happy path allocates nothing.
 class Shape {
  public:
   std::string error;
 
-  bool value(const json& v, T t, const std::string& path) {
-    if (v.is_null() || has_type(v, t)) return true;
-    error = path + ": expected " + std::string(type_word(t)) + ", found " +
-            std::string(json_type_name(v));
+  bool fail(const json& v, T t, std::string path) {
+    error = std::move(path) + ": expected " + std::string(type_word(t)) + ", found " + std::string(json_type_name(v));
     return false;
   }
+  static bool ok(const json& v, T t) { return v.is_null() || has_type(v, t); }
+  bool value(const json& v, T t, const std::string& path) { return ok(v, t) || fail(v, t, path); }
   /// `obj[key]`, when present, has type t.
   bool field(const json& obj, const char* key, T t, const std::string& path) {
     auto it = obj.find(key);
-    if (it == obj.end()) return true;
-    return value(*it, t, path + "." + key);
+    if (it == obj.end() || ok(*it, t)) return true;
+    return fail(*it, t, path + "." + key);
   }
   /// A list of at most `max` entries, each of type `each`.
   bool list(const json& obj, const char* key, T each, const std::string& path, std::size_t max) {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return true;
-    const std::string p = path + "." + key;
-    if (!value(*it, T::array, p)) return false;
+    if (!it->is_array()) return fail(*it, T::array, path + "." + key);
     if (it->size() > max) {
-      error = p + ": has " + std::to_string(it->size()) + " entries; the engine reads at most " +
+      error = path + "." + key + ": has " + std::to_string(it->size()) + " entries; the engine reads at most " +
               std::to_string(max);
       return false;
     }
     for (std::size_t i = 0; i < it->size(); ++i) {
-      if (!value((*it)[i], each, p + "[" + std::to_string(i) + "]")) return false;
+      if (!ok((*it)[i], each)) return fail((*it)[i], each, path + "." + key + "[" + std::to_string(i) + "]");
     }
     return true;
   }
@@ -76,14 +76,29 @@ class Shape {
   bool map(const json& obj, const char* key, T each, const std::string& path) {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return true;
-    const std::string p = path + "." + key;
-    if (!value(*it, T::object, p)) return false;
+    if (!it->is_object()) return fail(*it, T::object, path + "." + key);
     for (const auto& [k, v] : it->items()) {
-      if (!value(v, each, p + "." + k)) return false;
+      if (!ok(v, each)) return fail(v, each, path + "." + key + "." + k);
     }
     return true;
   }
 };
+
+/// Runs `check(element, element_path)` on each object of obj[key] (already shape-checked as a
+/// list), building the element path only when the check fails.
+template <class F>
+bool each_entry(Shape& s, const json& obj, const char* key, const std::string& path, F check) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_array()) return true;
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    Shape probe;
+    if (!check(probe, (*it)[i], std::string())) {
+      // Re-run with the real path for the message.
+      return check(s, (*it)[i], path + "." + key + "[" + std::to_string(i) + "]");
+    }
+  }
+  return true;
+}
 
 bool check_fields(Shape& s, const json& obj, const std::string& path,
                   std::initializer_list<std::pair<const char*, T>> fields) {
@@ -136,20 +151,14 @@ bool check_container(Shape& s, const json& c, const std::string& p) {
   if (!s.list(c, "env", T::object, p, kMaxListEntries)) return false;
   if (!s.list(c, "envFrom", T::object, p, kMaxListEntries)) return false;
   if (!s.list(c, "ports", T::object, p, kMaxListEntries)) return false;
-  if (auto it = c.find("env"); it != c.end() && it->is_array()) {
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      if (!check_fields(s, (*it)[i], p + ".env[" + std::to_string(i) + "]",
-                        {{"name", T::string}, {"value", T::string}, {"valueFrom", T::object}}))
-        return false;
-    }
-  }
-  if (auto it = c.find("ports"); it != c.end() && it->is_array()) {
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      if (!check_fields(s, (*it)[i], p + ".ports[" + std::to_string(i) + "]",
-                        {{"hostPort", T::integer}, {"containerPort", T::integer}, {"protocol", T::string}}))
-        return false;
-    }
-  }
+  if (!each_entry(s, c, "env", p, [](Shape& sh, const json& e, const std::string& ep) {
+        return check_fields(sh, e, ep, {{"name", T::string}, {"value", T::string}, {"valueFrom", T::object}});
+      }))
+    return false;
+  if (!each_entry(s, c, "ports", p, [](Shape& sh, const json& e, const std::string& ep) {
+        return check_fields(sh, e, ep, {{"hostPort", T::integer}, {"containerPort", T::integer}, {"protocol", T::string}});
+      }))
+    return false;
   if (auto it = c.find("resources"); it != c.end() && it->is_object()) {
     if (!s.map(*it, "limits", T::quantity, p + ".resources")) return false;
     if (!s.map(*it, "requests", T::quantity, p + ".resources")) return false;
@@ -309,21 +318,19 @@ std::string check_pod_shape(const PodView& pod) {
     if (!s.field(*sc, "fsGroup", T::integer, sp)) return s.error;
     if (!s.list(*sc, "supplementalGroups", T::integer, sp, kMaxListEntries)) return s.error;
     if (!s.list(*sc, "sysctls", T::object, sp, kMaxListEntries)) return s.error;
-    if (auto sy = sc->find("sysctls"); sy != sc->end() && sy->is_array()) {
-      for (std::size_t i = 0; i < sy->size(); ++i) {
-        if (!check_fields(s, (*sy)[i], sp + ".sysctls[" + std::to_string(i) + "]",
-                          {{"name", T::string}, {"value", T::string}}))
-          return s.error;
-      }
-    }
+    if (!each_entry(s, *sc, "sysctls", sp, [](Shape& sh, const json& e, const std::string& ep) {
+          return check_fields(sh, e, ep, {{"name", T::string}, {"value", T::string}});
+        }))
+      return s.error;
   }
   for (const char* list : {"containers", "initContainers", "ephemeralContainers"}) {
     if (!s.list(spec, list, T::object, p, kMaxContainers)) return s.error;
     auto it = spec.find(list);
     if (it == spec.end() || !it->is_array()) continue;
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      if (!check_container(s, (*it)[i], p + "." + list + "[" + std::to_string(i) + "]")) return s.error;
-    }
+    if (!each_entry(s, spec, list, p, [](Shape& sh, const json& c, const std::string& cp) {
+          return check_container(sh, c, cp);
+        }))
+      return s.error;
   }
   if (!s.list(spec, "volumes", T::object, p, kMaxListEntries)) return s.error;
   return "";
