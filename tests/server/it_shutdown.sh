@@ -12,9 +12,19 @@ build_goclient
 T=$HERE/testdata
 start_server --policy "$T/policy.yaml" --shutdown-delay 1 --shutdown-grace-period 20 --keep-alive-timeout 120
 
-note "idle keep-alive connection"
-(sleep 60 | openssl s_client -connect "127.0.0.1:$PORT" -servername "$SVC" -quiet >/dev/null 2>&1) &
-PIDS+=($!)
+note "idle keep-alive connection (TLS up, no request)"
+python3 - "$PORT" > "$WORK/idle.out" 2>&1 <<'PY' &
+import socket, ssl, sys, time
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="x")
+s.settimeout(20)
+try:
+    closed = s.recv(1) == b""
+except (ssl.SSLError, OSError):
+    closed = True
+print("idle connection closed by server" if closed else "idle connection got data")
+PY
+IDLE=$!; PIDS+=("$IDLE")
 
 note "8 slow in-flight requests"
 "$GOCLIENT" -mode slow -n 8 -upload 3s -addr "127.0.0.1:$PORT" -ca "$WORK/ca.crt" -review "$T/pod-review.json" > "$WORK/slow.out" 2>&1 &
@@ -40,6 +50,8 @@ elapsed=$(python3 -c "print(round($t1 - $t0, 2))")
 echo "server exited rc=$rc after ${elapsed}s"
 [ "$rc" = 0 ] || fail "server exit code $rc"
 python3 -c "import sys; sys.exit(0 if $elapsed < 10 else 1)" || fail "shutdown took ${elapsed}s (idle connection held it?)"
+wait "$IDLE" || true
+grep -q "idle connection closed by server" "$WORK/idle.out" || fail "idle connection: $(cat "$WORK/idle.out")"
 grep -q '"msg":"shutting down"' "$LOG" || fail "shutdown not logged"
 grep -q '"msg":"stopped"' "$LOG" || fail "stop not logged"
 [ "$(grep -c '"decision":"patched"' "$LOG")" = 8 ] || fail "expected 8 logged decisions"

@@ -266,3 +266,30 @@ TEST_CASE("Engine::mutate: AdmissionReview with a base64 JSONPatch, only for Pod
     CHECK_FALSE(r.error.empty());
   }
 }
+
+TEST_CASE("the patched Pod passes PSS restricted (latest) as the engine judges it") {
+  auto policy = std::make_shared<gw::Policy>();
+  policy->pod_security = gw::Policy::PodSecurity{};  // restricted, latest, enforce
+  const gw::Engine engine(policy);
+  const json pod = restricted_pod();
+  const gw::ObjectDecision before = engine.evaluate_object(pod, gw::RequestInfo{});
+  REQUIRE_MESSAGE(before.error.empty(), before.error);
+  REQUIRE(before.allowed);  // the fixture itself is restricted-clean
+
+  const json patched = apply_patch(pod, injection_for({"shop"}));
+  const gw::ObjectDecision after = engine.evaluate_object(patched, gw::RequestInfo{});
+  CHECK_MESSAGE(after.error.empty(), after.error);
+  std::string found;
+  for (const auto& v : after.violations) found += v.path + ": " + v.message + "\n";
+  CHECK_MESSAGE(after.violations.empty(), found);
+  CHECK(after.allowed);
+
+  // The check is not vacuous: the same container without its securityContext is denied.
+  json weakened = patched;
+  weakened["spec"]["initContainers"][0].erase("securityContext");
+  const gw::ObjectDecision weak = engine.evaluate_object(weakened, gw::RequestInfo{});
+  CHECK_FALSE(weak.allowed);
+  bool names_init = false;
+  for (const auto& v : weak.violations) names_init |= v.path.find("spec.initContainers[0]") != std::string::npos;
+  CHECK(names_init);
+}

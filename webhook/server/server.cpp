@@ -141,7 +141,12 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& level, std::strin
                                                  std::make_shared<spdlog::sinks::stdout_sink_mt>());
   logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
   logger->set_level(lvl);
-  logger->flush_on(spdlog::level::info);
+  // Decisions are flushed at least every second (one write per line would cost more than TLS);
+  // warnings and errors at once.
+  logger->flush_on(spdlog::level::warn);
+  spdlog::drop(logger->name());
+  spdlog::register_logger(logger);
+  spdlog::flush_every(std::chrono::seconds(1));
   return logger;
 }
 
@@ -530,6 +535,7 @@ int run_serve(const ServeOptions& in) {
              {"not_after", pair->info().not_after},
              {"client_ca", in.client_ca_file.value_or("")},
              {"max_connections", in.threads}});
+  log.flush();  // scripts and people wait for this line
 
   std::atomic<bool> server_done{false};
   std::thread server_thread([&] {
@@ -593,6 +599,7 @@ int run_serve(const ServeOptions& in) {
   server_thread.join();
   log_event(log, spdlog::level::info, "stopped", {{"reviews_in_flight", st.metrics.in_flight().load()}});
   log.flush();
+  spdlog::shutdown();  // stops the periodic flusher
   return unexpected ? 1 : 0;
 }
 
