@@ -124,4 +124,24 @@ na=$(metric gopreflight_webhook_certificate_not_after_seconds)
 [ "${na:-0}" -gt "$(date +%s)" ] || fail "certificate notAfter metric: ${na:-missing}"
 grep -q '"msg":"admission review","decision":"patched","endpoint":"mutate","kind":"Pod"' "$LOG" || fail "decision log line"
 kill -0 "$SERVER_PID" || fail "server died"
+
+note "--client-ca-file: a client without a certificate from the CA is refused"
+stop_server
+make_client apiserver
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -keyout "$WORK/rogue.key" \
+  -out "$WORK/rogue.crt" -subj /CN=rogue 2>/dev/null
+: > "$LOG"
+"$BIN" serve --listen 127.0.0.1:0 --tls-cert-file "$WORK/secret/tls.crt" --tls-private-key-file "$WORK/secret/tls.key" \
+  --client-ca-file "$WORK/ca.crt" --policy "$T/policy.yaml" >"$LOG" 2>&1 &
+SERVER_PID=$!
+for i in $(seq 1 100); do
+  PORT=$(sed -n 's/.*"msg":"serving".*"listen":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$LOG" | head -1)
+  [ -n "$PORT" ] && break; sleep 0.05
+done
+[ -n "$PORT" ] || fail "server with --client-ca-file did not start"
+[ "$(code GET /healthz)" = 000 ] || fail "request without a client certificate was served"
+[ "$(code GET /healthz --cert "$WORK/rogue.crt" --key "$WORK/rogue.key")" = 000 ] || fail "certificate from another CA was accepted"
+[ "$(code POST /validate --cert "$WORK/apiserver.crt" --key "$WORK/apiserver.key" "${J[@]}" --data-binary @"$T/pod-review.json")" = 200 ] ||
+  fail "client certificate from the CA refused"
+stop_server
 echo "PASS: it_basic"

@@ -42,6 +42,24 @@ make_serving() {
     -days 2 -out "$WORK/$name.crt" -extfile "$WORK/$name.ext" 2>/dev/null
 }
 
+# make_client NAME: $WORK/NAME.crt/.key, a client certificate (clientAuth) from the test CA.
+make_client() {
+  local name=$1
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/$name.key" \
+    -out "$WORK/$name.csr" -subj "/CN=kube-apiserver" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\nbasicConstraints=critical,CA:FALSE\n' > "$WORK/$name.ext"
+  openssl x509 -req -in "$WORK/$name.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
+    -days 2 -out "$WORK/$name.crt" -extfile "$WORK/$name.ext" 2>/dev/null
+}
+
+# stop_server: SIGTERM and wait; fails the test unless the server exits 0.
+stop_server() {
+  local rc=0
+  kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || rc=$?
+  SERVER_PID=
+  [ "$rc" = 0 ] || fail "server exit code $rc after SIGTERM"
+}
+
 # secret_volume CERT KEY: swap $WORK/secret/..data to a new timestamped dir holding the pair,
 # exactly as the kubelet updates a Secret volume (new dir, new symlink, rename over ..data).
 secret_volume() {
