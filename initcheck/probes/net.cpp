@@ -160,7 +160,7 @@ bool Conn::connect(const std::string& host, std::uint16_t port) {
   AddrinfoPtr res;
   bool timed_out = false;
   int rc = resolve(host, port_text, deadline_, res, timed_out);
-  if (timed_out) return set_error(FailKind::timeout, "resolve " + host + ": timed out (DNS did not answer)");
+  if (timed_out) return set_error(FailKind::resolve, "resolve " + host + ": timed out (DNS did not answer)");
   if (rc != 0) {
     std::string why = rc == EAI_SYSTEM ? errno_text(errno) : gai_strerror(rc);
     return set_error(FailKind::resolve, "resolve " + host + ": " + why);

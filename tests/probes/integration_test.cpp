@@ -79,7 +79,7 @@ TEST_CASE("tcp: an open port passes, a closed loopback port fails fast with 'con
 
   auto closed = probe("gone", "tcp://127.0.0.1:" + port("GP_CLOSED_PORT"));
   expect_fail(closed, "connect 127.0.0.1:" + port("GP_CLOSED_PORT") + ": connection refused", "Nothing listens");
-  CHECK(closed.took < 500ms);
+  CHECK(closed.took < 1000ms);  // refused at once (loose bound: shared CI machines)
 
   // localhost resolves (to ::1 and/or 127.0.0.1); the probe tries each address.
   auto named = probe("named", "tcp://localhost:" + port("GP_REDIS_PORT"));
@@ -206,13 +206,13 @@ TEST_CASE("a listener that accepts but never answers fails by timeout within the
     auto t = probe("silent", url, 600ms, url.rfind("https", 0) == 0);
     expect_fail(t, "", "NetworkPolicies");
     CHECK(t.took >= 550ms);
-    CHECK(t.took < 1100ms);
+    CHECK(t.took < 1600ms);  // the 600 ms timeout plus scheduling slack
     if (url.rfind("https", 0) != 0) CHECK(has(t.r.observed, "nothing answered"));
   }
   // A peer that drips bytes forever is cut off by the same per-attempt deadline.
   auto drip = probe("drip", "http://127.0.0.1:" + port("GP_DRIP_PORT") + "/", 800ms);
   expect_fail(drip, "timed out", "NetworkPolicies");
-  CHECK(drip.took < 1300ms);
+  CHECK(drip.took < 1800ms);
 }
 
 TEST_CASE("run_probes: all ready in one round") {
@@ -301,9 +301,45 @@ TEST_CASE("run_probes: gives up at the deadline with the attempt count and the l
   CHECK(has(results[1].message, "nothing answered"));
   // Bounded: the last round's attempts are cut to what is left of the deadline.
   CHECK(took >= 2400ms);
-  CHECK(took < 3300ms);
+  CHECK(took < 4000ms);
   REQUIRE(lines.size() >= 2);
   CHECK(has(lines.back(), "0/2 ready; giving up after "));
   CHECK(has(lines.back(), "gone (connect 127.0.0.1:" + port("GP_CLOSED_PORT") + ": connection refused)"));
   CHECK(results[0].duration_ms >= 2400);
+}
+
+TEST_CASE("run_probes: a deadline of 0 makes exactly one attempt") {
+  std::vector<ProbeSpec> specs{spec("gone", "tcp://127.0.0.1:" + port("GP_CLOSED_PORT"), 300ms),
+                               spec("redis", "redis://127.0.0.1:" + port("GP_REDIS_PORT"))};
+  std::vector<std::string> lines;
+  auto start = Clock::now();
+  auto results = run_probes(specs, 0ms, 1s, [&](const std::string& l) { lines.push_back(l); });
+  CHECK(Clock::now() - start < 1s);
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].status == Status::fail);
+  CHECK(has(results[0].message, "not ready after 1 attempt in"));
+  CHECK(results[1].status == Status::pass);
+  REQUIRE(lines.size() == 1);
+  CHECK(has(lines[0], "probes: 1/2 ready; giving up after 1 round"));
+}
+
+// Run by integration.sh inside `unshare -mn` with /etc/resolv.conf pointing at a DNS server that
+// never answers; excluded from the main run.
+TEST_CASE("dns-silent: a resolver that never answers is cut off at the probe's deadline") {
+  REQUIRE(env("GP_DNS_SILENT") == "1");
+  auto t = probe("db", "postgres://db.example:5432", 1000ms);
+  INFO("observed: ", t.r.observed);
+  CHECK(t.r.status == Status::fail);
+  CHECK(has(t.r.observed, "resolve db.example: timed out (DNS did not answer)"));
+  CHECK(has(t.r.remediation, "cluster DNS"));
+  CHECK(t.took >= 950ms);
+  CHECK(t.took < 2000ms);
+
+  auto start = Clock::now();
+  auto results = run_probes({spec("db", "postgres://db.example:5432", 1000ms)}, 2500ms, 200ms, nullptr);
+  auto took = Clock::now() - start;
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].status == Status::fail);
+  CHECK(has(results[0].message, "DNS did not answer"));
+  CHECK(took < 4000ms);
 }
