@@ -163,7 +163,7 @@ TEST_CASE("set_go_env adds GOMEMLIMIT (90%) and GOMAXPROCS (ceil) only where mis
   json no_env = restricted_pod();
   no_env["spec"]["containers"][1].erase("env");
   const json p2 = apply_patch(no_env, inj);
-  CHECK(env_named(p2.at("spec").at("containers").at(1), "GOMEMLIMIT")->at("value") == "460MiB");
+  CHECK(env_named(p2.at("spec").at("containers").at(1), "GOMEMLIMIT")->at("value") == "461MiB");
 }
 
 TEST_CASE("unreadable Pods are never patched: the error names the field") {
@@ -200,7 +200,7 @@ TEST_CASE("quantities, Go values, base64 and nesting depth") {
   CHECK(mut::quantity_millicores("500m") == 500);
   CHECK(mut::quantity_millicores("2") == 2000);
   CHECK(mut::quantity_millicores("0.1") == 100);
-  CHECK(mut::gomemlimit_value(536870912, 0.9) == "460MiB");
+  CHECK(mut::gomemlimit_value(536870912, 0.9) == "461MiB");  // 460.8 MiB, nearest
   CHECK(mut::gomemlimit_value(1000, 0.9) == "900");
   CHECK(mut::gomaxprocs_value(1500) == "2");
   CHECK(mut::gomaxprocs_value(100) == "1");

@@ -3,10 +3,9 @@
 // and its GOMEMLIMIT/GOMAXPROCS as literal env, so gopreflight-check judges the app, not itself.
 #include "gopreflight/webhook/mutate.hpp"
 
-#include <cmath>
+#include "gopreflight/webhook/quantity.hpp"
+
 #include <cstdint>
-#include <limits>
-#include <set>
 #include <utility>
 
 namespace gopreflight::webhook::mutate {
@@ -112,75 +111,6 @@ bool is_go_container(const json& pod, const std::string& name, const Injection& 
     start = comma + 1;
   }
   return false;
-}
-
-struct Scaled {
-  long double value = 0;
-  bool ok = false;
-};
-
-/// Kubernetes quantity grammar: <signedNumber><suffix>, suffix binarySI | decimalSI | exponent.
-Scaled parse_quantity(std::string_view q) {
-  Scaled out;
-  std::size_t i = 0;
-  bool neg = false;
-  if (i < q.size() && (q[i] == '+' || q[i] == '-')) neg = q[i++] == '-';
-  long double mant = 0;
-  std::size_t digits = 0;
-  while (i < q.size() && q[i] >= '0' && q[i] <= '9') {
-    mant = mant * 10 + (q[i++] - '0');
-    ++digits;
-  }
-  if (i < q.size() && q[i] == '.') {
-    ++i;
-    long double scale = 0.1L;
-    while (i < q.size() && q[i] >= '0' && q[i] <= '9') {
-      mant += (q[i++] - '0') * scale;
-      scale /= 10;
-      ++digits;
-    }
-  }
-  if (digits == 0) return out;
-  const std::string_view suffix = q.substr(i);
-  long double mult = 1;
-  static const std::pair<std::string_view, long double> table[] = {
-      {"", 1},          {"n", 1e-9L},         {"u", 1e-6L},         {"m", 1e-3L},
-      {"k", 1e3L},      {"M", 1e6L},          {"G", 1e9L},          {"T", 1e12L},
-      {"P", 1e15L},     {"E", 1e18L},         {"Ki", 1024.0L},      {"Mi", 1048576.0L},
-      {"Gi", 1073741824.0L}, {"Ti", 1099511627776.0L}, {"Pi", 1125899906842624.0L},
-      {"Ei", 1152921504606846976.0L}};
-  bool found = false;
-  for (const auto& [s, m] : table) {
-    if (suffix == s) {
-      mult = m;
-      found = true;
-      break;
-    }
-  }
-  if (!found) {
-    if (suffix.size() < 2 || (suffix[0] != 'e' && suffix[0] != 'E')) return out;
-    std::size_t j = 1;
-    bool eneg = false;
-    if (suffix[j] == '+' || suffix[j] == '-') eneg = suffix[j++] == '-';
-    if (j >= suffix.size()) return out;
-    int exp = 0;
-    for (; j < suffix.size(); ++j) {
-      if (suffix[j] < '0' || suffix[j] > '9' || exp > 100) return out;
-      exp = exp * 10 + (suffix[j] - '0');
-    }
-    mult = std::pow(10.0L, eneg ? -exp : exp);
-  }
-  out.value = (neg ? -mant : mant) * mult;
-  out.ok = std::isfinite(static_cast<double>(out.value));
-  return out;
-}
-
-std::optional<long long> to_ll_ceil(long double v) {
-  const long double c = std::ceil(v - 1e-9L);  // tolerate binary fractions like 0.1*1e3
-  if (c < 0 || c > static_cast<long double>(std::numeric_limits<long long>::max() / 2)) {
-    return std::nullopt;
-  }
-  return static_cast<long long>(c);
 }
 
 json env_literal(std::string name, std::string value) {
@@ -380,23 +310,24 @@ PatchResult build_patch(const json& pod, std::string_view request_namespace, con
 }
 
 std::optional<long long> quantity_bytes(std::string_view q) {
-  const Scaled s = parse_quantity(q);
-  if (!s.ok) return std::nullopt;
-  return to_ll_ceil(s.value);
+  const auto parsed = parse_quantity(q);
+  if (!parsed) return std::nullopt;
+  const auto v = parsed->value();
+  if (!v) return std::nullopt;
+  return static_cast<long long>(*v);
 }
 
 std::optional<long long> quantity_millicores(std::string_view q) {
-  const Scaled s = parse_quantity(q);
-  if (!s.ok) return std::nullopt;
-  return to_ll_ceil(s.value * 1000);
+  const auto parsed = parse_quantity(q);
+  if (!parsed) return std::nullopt;
+  const auto v = parsed->milli_value();
+  if (!v) return std::nullopt;
+  return static_cast<long long>(*v);
 }
 
 std::string gomemlimit_value(long long limit_bytes, double ratio) {
-  const long double target = static_cast<long double>(limit_bytes) * ratio;
-  const long long bytes = static_cast<long long>(std::floor(target));
-  constexpr long long MiB = 1024LL * 1024LL;
-  if (bytes >= MiB) return std::to_string(bytes / MiB) + "MiB";
-  return std::to_string(bytes);
+  // The same value the goRuntime rule recommends in its warning.
+  return recommend_gomemlimit(static_cast<std::int64_t>(limit_bytes), ratio);
 }
 
 std::string gomaxprocs_value(long long millicores) {

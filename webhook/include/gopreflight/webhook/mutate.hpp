@@ -49,12 +49,12 @@ struct PatchResult {
 PatchResult build_patch(const nlohmann::json& pod, std::string_view request_namespace,
                         const Injection& injection);
 
-/// Kubernetes quantity to bytes ("512Mi", "1.5Gi", "1e3", "128974848"); nullopt if unreadable.
+/// Kubernetes quantity to bytes, rounded up ("512Mi", "1.5Gi", "1e3"); nullopt if unreadable.
 std::optional<long long> quantity_bytes(std::string_view q);
 /// Kubernetes CPU quantity to millicores ("500m", "2", "1.5"); nullopt if unreadable.
 std::optional<long long> quantity_millicores(std::string_view q);
-/// GOMEMLIMIT in Go syntax for `ratio` of `limit_bytes`, rounded down to whole MiB ("460MiB"),
-/// or to bytes when that is below 1 MiB.
+/// GOMEMLIMIT in Go syntax for `ratio` of `limit_bytes`, as the goRuntime rule recommends it
+/// (nearest MiB from 16 MiB up: "461MiB" for 90% of 512Mi).
 std::string gomemlimit_value(long long limit_bytes, double ratio);
 /// GOMAXPROCS for a CPU limit: ceil(millicores / 1000), at least 1.
 std::string gomaxprocs_value(long long millicores);
