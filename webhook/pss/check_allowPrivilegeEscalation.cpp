@@ -19,7 +19,7 @@ void allow_privilege_escalation_1_8(Ctx& ctx) {
     if (c.sc) v = ctx.boolean(*c.sc, "allowPrivilegeEscalation", c.sc_path);
     if (v && !*v) continue;
     ctx.violation(c.sc_path + ".allowPrivilegeEscalation",
-                  c.label + (v ? " sets allowPrivilegeEscalation: true" :
+                  c.label() + (v ? " sets allowPrivilegeEscalation: true" :
                                  " does not set allowPrivilegeEscalation (it defaults to true)") +
                       "; must be false",
                   "set securityContext.allowPrivilegeEscalation: false");

@@ -55,7 +55,7 @@ void app_armor_profile_1_0(Ctx& ctx) {
   }
   if (ctx.pod_sc) check_field(ctx, *ctx.pod_sc, ctx.pod_sc_path, "the Pod");
   for (const auto& c : ctx.containers)
-    if (c.sc) check_field(ctx, *c.sc, c.sc_path, c.label);
+    if (c.sc) check_field(ctx, *c.sc, c.sc_path, c.label());
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ void capabilities_baseline_1_0(Ctx& ctx) {
     if (bad.empty()) continue;
     std::vector<std::string> allowed(kAllowed.begin(), kAllowed.end());
     ctx.violation(caps_path + ".add",
-                  c.label + " adds capabilities " + join(bad) +
+                  c.label() + " adds capabilities " + join(bad) +
                       "; baseline allows adding only " + join(allowed),
                   "remove " + join(bad) + " from securityContext.capabilities.add");
   }

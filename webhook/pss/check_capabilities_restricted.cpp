@@ -31,7 +31,7 @@ void capabilities_restricted_1_22(Ctx& ctx) {
     }
     if (!dropped_all)
       ctx.violation(caps_path + ".drop",
-                    c.label + (drop ? " does not drop ALL capabilities" : " drops no capabilities") +
+                    c.label() + (drop ? " does not drop ALL capabilities" : " drops no capabilities") +
                         "; capabilities.drop must include ALL",
                     "set securityContext.capabilities.drop: [\"ALL\"]");
     const json* add = caps ? ctx.array(*caps, "add", caps_path) : nullptr;
@@ -43,7 +43,7 @@ void capabilities_restricted_1_22(Ctx& ctx) {
     }
     if (!bad.empty())
       ctx.violation(caps_path + ".add",
-                    c.label + " adds capabilities " + join(bad) +
+                    c.label() + " adds capabilities " + join(bad) +
                         "; restricted allows adding only NET_BIND_SERVICE",
                     "remove " + join(bad) + " from securityContext.capabilities.add");
   }

@@ -17,13 +17,13 @@ void host_path_volumes_1_0(Ctx& ctx) {
   const std::string vols_path = join_path(ctx.spec_path, "volumes");
   for (std::size_t i = 0; i < vols->size(); ++i) {
     const json& v = (*vols)[i];
-    const std::string path = index_path(vols_path, i);
     if (!v.is_object()) {
-      ctx.wrong_type(path, "an object", v);
+      ctx.wrong_type(index_path(vols_path, i), "an object", v);
       continue;
     }
     auto it = v.find("hostPath");
     if (it == v.end() || it->is_null()) continue;
+    const std::string path = index_path(vols_path, i);
     const std::string name = ctx.string(v, "name", path).value_or("");
     ctx.violation(path + ".hostPath",
                   "volume \"" + name + "\" mounts a hostPath from the node; hostPath volumes " +

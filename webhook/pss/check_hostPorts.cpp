@@ -27,7 +27,7 @@ void host_ports_1_0(Ctx& ctx) {
       auto host_port = ctx.integer(p, "hostPort", path);
       if (!host_port || *host_port == 0) continue;
       ctx.violation(path + ".hostPort",
-                    c.label + " sets hostPort: " + std::to_string(*host_port) +
+                    c.label() + " sets hostPort: " + std::to_string(*host_port) +
                         "; must be 0 or unset",
                     "remove hostPort from " + path + " and reach the port through a Service");
     }

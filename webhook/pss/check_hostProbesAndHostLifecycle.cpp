@@ -22,7 +22,7 @@ void check_handler(Ctx& ctx, const ContainerRef& c, const json& handler, const s
     auto host = ctx.string(*h, "host", hpath);
     if (!host || host->empty()) continue;
     ctx.violation(hpath + ".host",
-                  c.label + " points " + path.substr(c.path.size() + 1) + " at host \"" +
+                  c.label() + " points " + path.substr(c.path.size() + 1) + " at host \"" +
                       *host + "\"; the host field must be unset",
                   "remove " + std::string(kind) + ".host (the kubelet then probes the Pod IP)");
   }

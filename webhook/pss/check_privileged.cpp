@@ -16,7 +16,7 @@ void privileged_1_0(Ctx& ctx) {
     auto v = ctx.boolean(*c.sc, "privileged", c.sc_path);
     if (v && *v)
       ctx.violation(c.sc_path + ".privileged",
-                    c.label + " sets privileged: true; must be false or unset",
+                    c.label() + " sets privileged: true; must be false or unset",
                     "set securityContext.privileged: false (or remove it)");
   }
 }

@@ -22,7 +22,7 @@ void proc_mount_strict(Ctx& ctx) {
     auto v = ctx.string(*c.sc, "procMount", c.sc_path);
     if (!v || *v == "Default") continue;
     ctx.violation(c.sc_path + ".procMount",
-                  c.label + " sets procMount to \"" + *v + "\"; must be Default or unset",
+                  c.label() + " sets procMount to \"" + *v + "\"; must be Default or unset",
                   "remove securityContext.procMount (or set it to Default)");
   }
 }

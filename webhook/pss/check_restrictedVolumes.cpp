@@ -29,16 +29,16 @@ void restricted_volumes_1_0(Ctx& ctx) {
   const std::string vols_path = join_path(ctx.spec_path, "volumes");
   for (std::size_t i = 0; i < vols->size(); ++i) {
     const json& v = (*vols)[i];
-    const std::string path = index_path(vols_path, i);
     if (!v.is_object()) {
-      ctx.wrong_type(path, "an object", v);
+      ctx.wrong_type(index_path(vols_path, i), "an object", v);
       continue;
     }
-    const std::string name = ctx.string(v, "name", path).value_or("");
     for (auto it = v.begin(); it != v.end(); ++it) {
       const std::string& key = it.key();
       if (key == "name" || it->is_null()) continue;
       if (std::find(kAllowed.begin(), kAllowed.end(), key) != kAllowed.end()) continue;
+      const std::string path = index_path(vols_path, i);
+      const std::string name = ctx.string(v, "name", path).value_or("");
       std::vector<std::string> allowed(kAllowed.begin(), kAllowed.end());
       ctx.violation(path + "." + key,
                     "volume \"" + name + "\" uses the " + key +

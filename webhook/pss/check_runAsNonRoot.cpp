@@ -32,13 +32,13 @@ void run_as_non_root_1_0(Ctx& ctx) {
     if (v) {
       if (!*v)
         ctx.violation(c.sc_path + ".runAsNonRoot",
-                      c.label + " sets runAsNonRoot: false; must be true",
+                      c.label() + " sets runAsNonRoot: false; must be true",
                       "set securityContext.runAsNonRoot: true");
       continue;
     }
     if (pod_true) continue;
     ctx.violation(c.sc_path + ".runAsNonRoot",
-                  c.label + " does not set runAsNonRoot and the Pod does not set it to true; "
+                  c.label() + " does not set runAsNonRoot and the Pod does not set it to true; "
                             "must be true",
                   "set runAsNonRoot: true in " + ctx.pod_sc_path +
                       " (covers every container) or in this container's securityContext");

@@ -26,7 +26,7 @@ void run_as_user_1_23(Ctx& ctx) {
     if (!c.sc) continue;
     auto v = ctx.integer(*c.sc, "runAsUser", c.sc_path);
     if (v && *v == 0)
-      ctx.violation(c.sc_path + ".runAsUser", c.label + " sets runAsUser: 0 (root); must not be 0",
+      ctx.violation(c.sc_path + ".runAsUser", c.label() + " sets runAsUser: 0 (root); must not be 0",
                     "set securityContext.runAsUser to a non-zero UID (e.g. 65532) or remove it");
   }
 }

@@ -53,7 +53,7 @@ template <std::size_t N>
 void run(Ctx& ctx, const std::array<std::string_view, N>& types) {
   if (ctx.pod_sc) check_options(ctx, *ctx.pod_sc, ctx.pod_sc_path, "the Pod", types);
   for (const auto& c : ctx.containers)
-    if (c.sc) check_options(ctx, *c.sc, c.sc_path, c.label, types);
+    if (c.sc) check_options(ctx, *c.sc, c.sc_path, c.label(), types);
 }
 
 void se_linux_options_1_0(Ctx& ctx) { run(ctx, kTypes1_0); }

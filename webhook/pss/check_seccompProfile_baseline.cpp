@@ -64,7 +64,7 @@ void check_field(Ctx& ctx, const json& sc, const std::string& sc_path, const std
 void seccomp_baseline_1_19(Ctx& ctx) {
   if (ctx.pod_sc) check_field(ctx, *ctx.pod_sc, ctx.pod_sc_path, "the Pod");
   for (const auto& c : ctx.containers)
-    if (c.sc) check_field(ctx, *c.sc, c.sc_path, c.label);
+    if (c.sc) check_field(ctx, *c.sc, c.sc_path, c.label());
 }
 
 }  // namespace

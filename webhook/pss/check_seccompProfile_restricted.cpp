@@ -43,14 +43,14 @@ void seccomp_restricted_1_19(Ctx& ctx) {
     if (t) {
       if (!valid(*t))
         ctx.violation(c.sc_path + ".seccompProfile.type",
-                      c.label + " sets seccompProfile.type to \"" + *t +
+                      c.label() + " sets seccompProfile.type to \"" + *t +
                           "\"; must be RuntimeDefault or Localhost",
                       "set securityContext.seccompProfile.type: RuntimeDefault");
       continue;
     }
     if (pod_set) continue;
     ctx.violation(c.sc_path + ".seccompProfile.type",
-                  c.label + " has no seccomp profile and the Pod sets no valid one; must be "
+                  c.label() + " has no seccomp profile and the Pod sets no valid one; must be "
                             "RuntimeDefault or Localhost",
                   "set seccompProfile: {type: RuntimeDefault} in " + ctx.pod_sc_path +
                       " (covers every container)");

@@ -26,7 +26,7 @@ void check_one(Ctx& ctx, const json& sc, const std::string& sc_path, const std::
 void windows_host_process_1_0(Ctx& ctx) {
   if (ctx.pod_sc) check_one(ctx, *ctx.pod_sc, ctx.pod_sc_path, "the Pod");
   for (const auto& c : ctx.containers)
-    if (c.sc) check_one(ctx, *c.sc, c.sc_path, c.label);
+    if (c.sc) check_one(ctx, *c.sc, c.sc_path, c.label());
 }
 
 }  // namespace

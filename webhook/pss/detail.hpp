@@ -22,8 +22,11 @@ struct ContainerRef {
   const json* sc = nullptr;   ///< its securityContext object, or null when unset / wrong type
   std::string path;           ///< e.g. "spec.containers[1]"
   std::string sc_path;        ///< path + ".securityContext"
-  std::string label;          ///< `container "app"` (or `container at <path>` when unnamed)
   std::string name;
+  /// `container "app"` (or `container at <path>` when unnamed), for messages.
+  std::string label() const {
+    return name.empty() ? "container at " + path : "container \"" + name + "\"";
+  }
 };
 
 /// Everything a check reads, and where it writes. Built once per evaluate().

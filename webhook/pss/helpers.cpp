@@ -16,7 +16,19 @@ std::string join_path(const std::string& base, std::string_view key) {
 }
 
 std::string index_path(const std::string& base, std::size_t i) {
-  return base + "[" + std::to_string(i) + "]";
+  char digits[24];
+  std::size_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + i % 10);
+    i /= 10;
+  } while (i != 0);
+  std::string out;
+  out.reserve(base.size() + n + 2);
+  out += base;
+  out += '[';
+  while (n) out += digits[--n];
+  out += ']';
+  return out;
 }
 
 std::string_view type_name(const json& j) {

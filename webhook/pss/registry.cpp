@@ -124,6 +124,38 @@ const detail::VersionedCheck* entry_for(const Check& c, int minor) {
   return found;
 }
 
+using Plan = std::vector<std::pair<const Check*, const detail::VersionedCheck*>>;
+
+/// The checks to run for (level, minor), in registry order: each applicable check with its entry
+/// in force, minus baseline checks replaced by a restricted entry. Computed once for all minors.
+const Plan& plan(Level level, int minor) {
+  static const std::vector<Plan> plans = [] {
+    const int newest = newest_known_minor();
+    std::vector<Plan> all;
+    for (Level l : {Level::baseline, Level::restricted}) {
+      for (int m = 0; m <= newest; ++m) {
+        Plan p;
+        std::set<std::string_view> overridden;
+        for (const auto& c : detail::builtin_checks()) {
+          if (static_cast<int>(c.level) > static_cast<int>(l)) continue;
+          const auto* e = entry_for(c, m);
+          if (!e) continue;
+          p.emplace_back(&c, e);
+          if (c.level == Level::restricted) overridden.insert(e->overrides.begin(), e->overrides.end());
+        }
+        std::erase_if(p, [&](const auto& ce) {
+          return ce.first->level == Level::baseline && overridden.count(ce.first->id) > 0;
+        });
+        all.push_back(std::move(p));
+      }
+    }
+    return all;
+  }();
+  const int newest = newest_known_minor();
+  const std::size_t row = level == Level::restricted ? 1 : 0;
+  return plans[row * static_cast<std::size_t>(newest + 1) + static_cast<std::size_t>(minor)];
+}
+
 void collect_containers(Ctx& ctx) {
   static constexpr std::string_view kLists[] = {"initContainers", "containers",
                                                 "ephemeralContainers"};
@@ -143,7 +175,6 @@ void collect_containers(Ctx& ctx) {
       ref.name = ctx.string(c, "name", path).value_or("");
       ref.sc = ctx.object(c, "securityContext", path);
       ref.sc_path = path + ".securityContext";
-      ref.label = ref.name.empty() ? "container at " + path : "container \"" + ref.name + "\"";
       ref.path = std::move(path);
       ctx.containers.push_back(std::move(ref));
     }
@@ -200,20 +231,7 @@ std::vector<Violation> evaluate(Level level, const Version& version, const PodVi
   ctx.pod_sc_path = ctx.spec_path + ".securityContext";
   collect_containers(ctx);
 
-  // Pick each applicable check's entry, then drop baseline checks overridden under restricted.
-  const auto& checks = detail::builtin_checks();
-  std::vector<std::pair<const Check*, const detail::VersionedCheck*>> run;
-  std::set<std::string_view> overridden;
-  for (const auto& c : checks) {
-    if (static_cast<int>(c.level) > static_cast<int>(level)) continue;
-    const auto* e = entry_for(c, ctx.minor);
-    if (!e) continue;
-    run.emplace_back(&c, e);
-    if (level == Level::restricted && c.level == Level::restricted)
-      overridden.insert(e->overrides.begin(), e->overrides.end());
-  }
-  for (const auto& [c, e] : run) {
-    if (c->level == Level::baseline && overridden.count(c->id)) continue;
+  for (const auto& [c, e] : plan(level, ctx.minor)) {
     ctx.check_id = c->id;
     ctx.check_level = to_string(c->level);
     e->fn(ctx);
