@@ -6,7 +6,7 @@
 #   e2e_tools                  build (or reuse from the cache) etcd, kube-apiserver, helm; sets
 #                              E2E_ETCD, E2E_APISERVER, E2E_HELM
 #   e2e_start_cluster DIR      start both in DIR; exports KUBECONFIG; E2E_APISERVER_URL
-#   e2e_stop_cluster           stop them (also done by the EXIT trap e2e_start_cluster installs)
+#   e2e_stop_cluster           stop them: call it from the caller's EXIT trap
 #   e2e_namespace NAME [k=v]   create a namespace with labels and its default ServiceAccount
 #   e2e_free_port              print a free loopback TCP port
 #   e2e_log / e2e_fail MSG     progress and failure messages (e2e_fail exits 1)
@@ -114,7 +114,6 @@ e2e_start_cluster() {
     --cert-dir "$dir/apiserver-certs" \
     --v 1 >"$dir/apiserver.log" 2>&1 &
   E2E_PIDS+=($!)
-  trap e2e_stop_cluster EXIT
 
   export KUBECONFIG=$dir/kubeconfig
   cat >"$KUBECONFIG" <<EOF
