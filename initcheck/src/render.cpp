@@ -33,11 +33,48 @@ std::string pad(std::string_view s, std::size_t width) {
   return out;
 }
 
-/// One line: newlines and tabs become spaces so a value never breaks the table.
-std::string one_line(std::string_view s) {
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid.
+std::size_t utf8_len(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  if (n == 2 && c < 0xC2) return 0;  // overlong
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+/// Valid UTF-8 with every invalid byte replaced by U+FFFD (garbage read from /proc must not
+/// produce invalid XML or JSON).
+std::string valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  for (std::size_t i = 0; i < s.size();) {
+    const auto n = utf8_len(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+/// One line for the terminal: newlines and tabs become spaces so a value never breaks the table,
+/// other control characters (escape sequences from a garbage file) become '?'.
+std::string one_line(std::string_view s) {
+  std::string out;
+  const auto v = valid_utf8(s);
+  out.reserve(v.size());
+  for (char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n' || c == '\r' || c == '\t') out.push_back(' ');
+    else if (u < 0x20 || u == 0x7f) out.push_back('?');
+    else out.push_back(c);
+  }
   return out;
 }
 
@@ -108,7 +145,8 @@ std::string render_json(const Report& report) {
   return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-std::string xml_escape(std::string_view s) {
+std::string xml_escape(std::string_view raw) {
+  const auto s = valid_utf8(raw);
   std::string out;
   out.reserve(s.size());
   for (char ch : s) {

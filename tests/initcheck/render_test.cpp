@@ -87,6 +87,8 @@ TEST_CASE("junit: well-formed, escaped, one element per status") {
   CHECK(stack.empty());
   CHECK(render_junit(sample(true)).find("<failure type=\"warn\"") != std::string::npos);
   CHECK(xml_escape(std::string("a\x01") + "b") == "ab");
+  CHECK(xml_escape("caf\xc3\xa9") == "caf\xc3\xa9");           // valid UTF-8 kept
+  CHECK(xml_escape("bad\xff\xc3") == "bad\xEF\xBF\xBD\xEF\xBF\xBD");  // invalid bytes replaced
 }
 
 TEST_CASE("prometheus: textfile format") {
@@ -135,6 +137,15 @@ TEST_CASE("text: table, details, summary, colour only when asked") {
     }
   }
   CHECK(render_text(sample(), true).find("\x1b[") != std::string::npos);
+  Report evil;
+  CheckResult r;
+  r.id = "x";
+  r.status = Status::error;
+  r.observed = "\x1b]0;pwned\x07 (/proc/x)";
+  r.message = "m";
+  evil.checks.push_back(r);
+  CHECK(render_text(evil, false).find('\x1b') == std::string::npos);  // no terminal injection from files
+  CHECK(nlohmann::json::parse(render_json(evil))["checks"][0]["observed"].is_string());
 }
 
 TEST_CASE("termination log: failures first, bounded, clean cuts") {
