@@ -31,8 +31,9 @@ TEST_SUITE("policy_lint") {
         {"6:12", "requiredSysctls[1]: net.core.somaxconn is forbidden by Pod Security Standards baseline at v1.25"},
         {"7:12", "requiredSysctls[2]: net.ipv4.tcp_fin_timeout is forbidden by Pod Security Standards baseline at v1.25"},
         {"8:47", "requiredSysctls[3]: net.ipv4.ip_local_port_range holds several numbers"},
-        {"10:17", "securityContext.runAsNonRoot: false contradicts podSecurity restricted"},
-        {"11:29", "securityContext.allowPrivilegeEscalation: true contradicts podSecurity restricted"},
+        {"10:17", "securityContext.runAsNonRoot: false requires nothing (only true is checked"},
+        {"11:29", "securityContext.allowPrivilegeEscalation: true requires nothing (only false is checked"},
+        {"12:14", "securityContext.runAsUser: max 0 allows only root, which podSecurity restricted forbids"},
     };
     REQUIRE(got.size() == want.size());
     for (std::size_t i = 0; i < want.size(); ++i) {
@@ -73,21 +74,24 @@ TEST_SUITE("policy_lint") {
                       "or use podSecurity level privileged and allow it on the kubelets with --allowed-unsafe-sysctls");
   }
 
-  TEST_CASE("securityContext requirements against PSS restricted") {
-    CHECK(lint("podSecurity: {level: restricted}\nsecurityContext: {runAsNonRoot: false}\n") ==
-          std::vector<std::string>{"p.yaml:4:33: securityContext.runAsNonRoot: false contradicts podSecurity restricted, "
-                                   "which requires runAsNonRoot: true"});
-    CHECK(lint("podSecurity: {level: baseline}\nsecurityContext: {runAsNonRoot: false}\n").empty());
-    CHECK(lint("podSecurity: {level: restricted}\nsecurityContext: {allowPrivilegeEscalation: true}\n").size() == 1);
-    // restricted requires allowPrivilegeEscalation false from v1.8 on.
-    CHECK(lint("podSecurity: {level: restricted, version: v1.7}\nsecurityContext: {allowPrivilegeEscalation: true}\n").empty());
+  TEST_CASE("securityContext: only the safe value of a boolean is a requirement; root-only ranges") {
+    CHECK(lint("securityContext: {runAsNonRoot: false, runAsUser: {min: 1}}\n") ==
+          std::vector<std::string>{"p.yaml:3:33: securityContext.runAsNonRoot: false requires nothing (only true is "
+                                   "checked; unset already allows anything); remove it or set true"});
+    CHECK(lint("securityContext: {readOnlyRootFilesystem: false, runAsNonRoot: true}\n").size() == 1);
+    CHECK(lint("securityContext: {allowPrivilegeEscalation: true, runAsNonRoot: true}\n").size() == 1);
+    CHECK(lint("securityContext: {allowPrivilegeEscalation: false}\n").empty());
+    CHECK(lint("securityContext: {readOnlyRootFilesystem: true}\n").empty());
     CHECK(lint("securityContext: {runAsNonRoot: true, runAsUser: {max: 0}}\n").size() == 1);
     CHECK(lint("podSecurity: {level: restricted}\nsecurityContext: {runAsUser: {max: 0}}\n").size() == 1);
+    // restricted forbids runAsUser 0 from v1.23 on; baseline never does.
     CHECK(lint("podSecurity: {level: restricted, version: v1.22}\nsecurityContext: {runAsUser: {max: 0}}\n").empty());
+    CHECK(lint("podSecurity: {level: baseline}\nsecurityContext: {runAsUser: {max: 0}}\n").empty());
     CHECK(lint("securityContext: {runAsUser: {min: 1000}}\n").empty());
     const auto none = lint("securityContext: {mode: warn}\n");
     REQUIRE(none.size() == 1);
     CHECK(none[0].find("no requirement is set") != std::string::npos);
+    CHECK(lint("securityContext: {mode: warn, runAsNonRoot: false}\n").size() == 2);  // no-op key + empty section
   }
 
   TEST_CASE("min/max on a sysctl that holds several numbers") {

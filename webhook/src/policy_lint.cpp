@@ -1,6 +1,7 @@
 // `policy lint`: contradictions in a policy that parses, i.e. requirements no Pod can ever meet.
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "gopreflight/webhook/policy_io.hpp"
 
@@ -69,23 +70,27 @@ std::vector<PolicyProblem> lint_policy(const Policy& policy, const PolicyMarks& 
   }
 
   if (policy.security_context) {
+    // Only the safe value of each boolean is a requirement (readOnlyRootFilesystem true,
+    // runAsNonRoot true, allowPrivilegeEscalation false); the other value asks for nothing.
     const auto& sc = *policy.security_context;
     const bool restricted = policy.pod_security && policy.pod_security->level == pss::Level::restricted;
     const auto& v = restricted ? policy.pod_security->version : pss::Version{};
     auto at_least = [&](int minor) { return v.latest || v.minor >= minor; };
-    if (!sc.read_only_root_filesystem && !sc.run_as_non_root && !sc.allow_privilege_escalation &&
-        !sc.run_as_user_min && !sc.run_as_user_max && !sc.run_as_group_min && !sc.run_as_group_max) {
+    auto no_op = [&](const char* key, const char* written, const char* checked) {
+      add(std::string("securityContext.") + key, std::string("securityContext.") + key + ": " + written +
+                                                    " requires nothing (only " + checked +
+                                                    " is checked; unset already allows anything); remove it or set " +
+                                                    checked);
+    };
+    if (sc.read_only_root_filesystem == false) no_op("readOnlyRootFilesystem", "false", "true");
+    if (sc.run_as_non_root == false) no_op("runAsNonRoot", "false", "true");
+    if (sc.allow_privilege_escalation == true) no_op("allowPrivilegeEscalation", "true", "false");
+    if (!sc.read_only_root_filesystem.value_or(false) && !sc.run_as_non_root.value_or(false) &&
+        sc.allow_privilege_escalation.value_or(true) && !sc.run_as_user_min && !sc.run_as_user_max &&
+        !sc.run_as_group_min && !sc.run_as_group_max) {
       add("securityContext", "securityContext: no requirement is set, so the section checks nothing; add "
-                             "readOnlyRootFilesystem, runAsNonRoot, allowPrivilegeEscalation, runAsUser or "
-                             "runAsGroup, or remove it");
-    }
-    if (restricted && sc.run_as_non_root == false) {
-      add("securityContext.runAsNonRoot", "securityContext.runAsNonRoot: false contradicts podSecurity restricted, "
-                                          "which requires runAsNonRoot: true");
-    }
-    if (restricted && at_least(8) && sc.allow_privilege_escalation == true) {
-      add("securityContext.allowPrivilegeEscalation",
-          "securityContext.allowPrivilegeEscalation: true contradicts podSecurity restricted, which requires false");
+                             "readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false, "
+                             "runAsUser or runAsGroup, or remove it");
     }
     if (sc.run_as_user_max && *sc.run_as_user_max == 0) {
       if (sc.run_as_non_root == true) {
@@ -97,6 +102,9 @@ std::vector<PolicyProblem> lint_policy(const Policy& policy, const PolicyMarks& 
       }
     }
   }
+  std::stable_sort(out.begin(), out.end(), [](const PolicyProblem& a, const PolicyProblem& b) {
+    return std::pair(a.line, a.col) < std::pair(b.line, b.col);
+  });
   return out;
 }
 

@@ -46,7 +46,7 @@ PolicyParse load_policy_file(const std::string& path);
 /// The built-in recommended policy (documented in README, "Policy file, lint and review").
 std::shared_ptr<Policy> builtin_policy();
 /// Contradictions in a valid policy: required sysctls PSS baseline forbids or no Pod can set,
-/// securityContext requirements that PSS restricted already contradicts.
+/// runAsUser ranges no Pod can meet, and securityContext keys that require nothing.
 std::vector<PolicyProblem> lint_policy(const Policy& policy, const PolicyMarks& marks);
 
 /// Joins problems one per line ("file:line:col: message\n...").
