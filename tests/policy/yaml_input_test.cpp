@@ -93,6 +93,9 @@ TEST_SUITE("yaml_input") {
     std::string dashes;
     for (int i = 0; i < 100000; ++i) dashes += "- ";
     CHECK(error_of(dashes + "x\n").find("nesting too deep") != std::string::npos);
+    // yaml-cpp 0.7's LoadAll loops forever on these (found by fuzz_policy).
+    CHECK(error_of("{\"a\": 1}, x\n") == "1:9 YAML: unexpected content after the end of a document");
+    CHECK(error_of("{\"a\": 1},\n\"b\": 2}\n").find("YAML: ") != std::string::npos);
     CHECK(error_of("a: &a [*a]\n").find("an alias that refers to itself") != std::string::npos);
   }
 

@@ -11,7 +11,11 @@
 #include <cstdio>
 #include <map>
 
+#include <sstream>
+
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 namespace gopreflight::webhook::yaml_input {
 namespace {
@@ -218,6 +222,49 @@ struct Converter {
   }
 };
 
+
+// yaml-cpp 0.7's LoadAll never returns on some malformed streams (`{"a": 1}, x`: the stray text
+// after a document yields empty documents forever). A first pass over parser events counts the
+// documents and stops once there are more than the stream's document markers allow.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  YAML::Mark last;
+  void OnDocumentStart(const YAML::Mark& m) override { last = m; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { last = m; }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { last = m; }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { last = m; }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    last = m;
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    last = m;
+  }
+  void OnMapEnd() override {}
+};
+
+std::optional<TextError> check_document_count(std::string_view text) {
+  std::size_t markers = 0;  // lines starting with --- or ...
+  for (std::size_t i = 0; i < text.size();) {
+    const auto sub = text.substr(i, 3);
+    if (sub == "---" || sub == "...") ++markers;
+    const auto nl = text.find('\n', i);
+    if (nl == std::string_view::npos) break;
+    i = nl + 1;
+  }
+  std::istringstream in{std::string(text)};
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  std::size_t docs = 0;
+  while (parser.HandleNextDocument(counter)) {
+    if (++docs > markers + 2) {
+      return TextError{counter.last.line + 1, counter.last.column + 1,
+                       "YAML: unexpected content after the end of a document"};
+    }
+  }
+  return std::nullopt;
+}
 }  // namespace
 
 std::pair<int, int> position(const YAML::Node& node) {
@@ -282,6 +329,10 @@ Documents load_all(std::string_view text, const Limits& limits) {
     return out;
   }
   try {
+    if (auto e = check_document_count(text)) {
+      out.error = std::move(e);
+      return out;
+    }
     out.docs = YAML::LoadAll(std::string(text));
   } catch (const YAML::DeepRecursion& e) {
     out.error = TextError{e.mark.line + 1, e.mark.column + 1,
