@@ -35,7 +35,8 @@ default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 [engine]
 runtime = "runc"
 EOF
-base_flags=(--read-only --cap-drop ALL --user 65532 --ulimit nofile=1024:1024 --network host)
+# (Explicit --ulimit replaces the configured defaults, so both are given.)
+base_flags=(--read-only --cap-drop ALL --user 65532 --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 --network host)
 run_flags=(--rm "${base_flags[@]}")
 image=localhost/gopreflight:test
 passed=0
@@ -58,9 +59,11 @@ e2e_log "image size: $size bytes ($(( size / 1024 / 1024 )) MiB); target <= 25 M
   e2e_fail "image USER is not 65532:65532"
 passed=$((passed + 2))
 
-if podman run "${run_flags[@]}" --entrypoint /bin/sh "$image" -c true >/dev/null 2>&1; then
+# No shell: the run must fail because /bin/sh does not exist (not for any other reason).
+if podman run "${run_flags[@]}" --entrypoint /bin/sh "$image" -c true >"$work/sh.out" 2>&1; then
   e2e_fail "the image has a working /bin/sh"
 fi
+grep -qiE 'no such file|not found' "$work/sh.out" || { cat "$work/sh.out" >&2; e2e_fail "running /bin/sh failed for another reason"; }
 passed=$((passed + 1))
 
 # --- the webhook --------------------------------------------------------------------------------
