@@ -49,8 +49,11 @@ Result<std::int64_t> parse_gomaxprocs(std::string_view text) {
 std::int64_t recommended_gomemlimit_bytes(std::int64_t limit_bytes, double ratio) {
   const double raw = std::floor(static_cast<double>(limit_bytes) * ratio);
   const auto bytes = static_cast<std::int64_t>(raw);
-  if (bytes >= kMiB) return bytes / kMiB * kMiB;
-  return bytes;
+  if (bytes < kMiB) return bytes;
+  // Nearest MiB, as the webhook's goRuntime rule and injector print it, but never at or above
+  // the limit itself (a GOMEMLIMIT equal to the limit leaves no room for non-heap memory).
+  const std::int64_t nearest = (bytes + kMiB / 2) / kMiB * kMiB;
+  return nearest < limit_bytes ? nearest : bytes / kMiB * kMiB;
 }
 
 std::string recommend_gomemlimit(std::int64_t limit_bytes, double ratio) {

@@ -11,15 +11,15 @@
 namespace gopreflight::initcheck::checks {
 
 /// GOMEMLIMIT: "off" (nullopt), or a non-negative decimal integer with an optional unit
-/// B, KiB, MiB, GiB or TiB ("966367641", "921MiB"). Anything else is what the Go runtime
+/// B, KiB, MiB, GiB or TiB ("966367641", "922MiB"). Anything else is what the Go runtime
 /// rejects at start-up ("malformed GOMEMLIMIT").
 Result<std::optional<std::int64_t>> parse_gomemlimit(std::string_view text);
 
 /// GOMAXPROCS: a positive decimal integer (the runtime ignores anything else).
 Result<std::int64_t> parse_gomaxprocs(std::string_view text);
 
-/// The recommended GOMEMLIMIT for a limit: floor(ratio * limit) rounded down to a whole MiB and
-/// printed in Go syntax ("921MiB"); below 1 MiB, exact bytes ("524288B").
+/// The recommended GOMEMLIMIT for a limit: floor(ratio * limit) rounded to the nearest MiB (kept below the limit) and
+/// printed in Go syntax ("922MiB"); below 1 MiB, exact bytes ("524288B").
 std::string recommend_gomemlimit(std::int64_t limit_bytes, double ratio);
 
 /// Bytes of a recommended value as printed by recommend_gomemlimit.

@@ -9,7 +9,7 @@
 // Without the limit variables the check's own cgroup is used (bare host: ExecStartPre= in the
 // service's own cgroup), and `observed` says so.
 //
-// Policy: GOMEMLIMIT recommended = ratio (0.9, as automemlimit) x limit, rounded down to a MiB.
+// Policy: GOMEMLIMIT recommended = ratio (0.9, as automemlimit) x limit, rounded to the nearest MiB (below the limit), as the webhook prints it.
 // fail: configured GOMEMLIMIT above the limit (the GC would never act before the OOM kill) or
 // malformed (the runtime aborts at start). warn: above max_ratio x limit (too little headroom for
 // stacks and off-heap memory), unset or "off". GOMAXPROCS recommended = max(1, ceil(quota/period));
@@ -128,7 +128,7 @@ CheckResult run_gomemlimit(const CheckDef& def, const Context& ctx, const nlohma
   if (lim->value) {
     rec = recommend_gomemlimit(*lim->value, ratio);
     char buf[160];
-    std::snprintf(buf, sizeof buf, "GOMEMLIMIT <= limit (%s); recommended %s (%.2f x limit, rounded down to MiB)",
+    std::snprintf(buf, sizeof buf, "GOMEMLIMIT <= limit (%s); recommended %s (%.2f x limit, nearest MiB)",
                   human_bytes(*lim->value).c_str(), rec.c_str(), ratio);
     r.expected = buf;
   } else {
@@ -156,8 +156,8 @@ CheckResult run_gomemlimit(const CheckDef& def, const Context& ctx, const nlohma
       r.message = "Container " + app_name(ctx) + " has no memory limit and GOMEMLIMIT is " +
                   (conf ? "off" : "unset") + ": nothing bounds the Go heap before the node's OOM killer.";
       r.remediation = "Set `resources: {limits: {memory: \"1Gi\"}}` on container " + app_name(ctx) +
-                      ", then GOMEMLIMIT to 90% of it: env `- {name: GOMEMLIMIT, value: \"921MiB\"}` "
-                      "(systemd: MemoryMax=1G and Environment=GOMEMLIMIT=921MiB).";
+                      ", then GOMEMLIMIT to 90% of it: env `- {name: GOMEMLIMIT, value: \"922MiB\"}` "
+                      "(systemd: MemoryMax=1G and Environment=GOMEMLIMIT=922MiB).";
     } else {
       r.status = Status::pass;
       r.message = "No memory limit and no GOMEMLIMIT (allowed by warn_if_unset: false).";
@@ -260,8 +260,8 @@ std::vector<CheckDef> go_checks() {
       "The app container's memory limit comes from GOPREFLIGHT_APP_MEMORY_LIMIT (downward API\n"
       "resourceFieldRef limits.memory, divisor 1, or \"unlimited\"), else from the own cgroup\n"
       "(memory.max, or memory.high when lower); its GOMEMLIMIT from GOPREFLIGHT_APP_GOMEMLIMIT.\n"
-      "Recommended GOMEMLIMIT = ratio (default 0.9, as automemlimit) x limit, rounded down to a whole\n"
-      "MiB and printed in Go syntax (\"921MiB\" for 1GiB). fail: GOMEMLIMIT above the limit, or malformed\n"
+      "Recommended GOMEMLIMIT = ratio (default 0.9, as automemlimit) x limit, rounded to the nearest\n"
+      "MiB and printed in Go syntax (\"922MiB\" for 1GiB). fail: GOMEMLIMIT above the limit, or malformed\n"
       "(the runtime aborts). warn: above max_ratio (0.95) x limit, \"off\", or unset (warn_if_unset).",
       {{"ratio", 0.9}, {"max_ratio", 0.95}, {"warn_if_unset", true}}, run_gomemlimit));
   out.push_back(define(

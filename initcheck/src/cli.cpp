@@ -167,7 +167,10 @@ int cli_main(int argc, char** argv) {
     auto add_probe = [&](const std::string& arg, const std::string& source) -> std::optional<std::string> {
       auto p = parse_probe_arg(arg);
       if (!p) return source + ": " + p.error();
-      if (flag_timeout) p->timeout = *flag_timeout;
+      // --probe-timeout fills in only where the probe did not name its own (`name@5s=url`).
+      const auto eq = arg.find('=');
+      const bool own_timeout = arg.substr(0, eq).find('@') != std::string::npos;
+      if (flag_timeout && !own_timeout) p->timeout = *flag_timeout;
       probes.push_back(std::move(*p));
       return std::nullopt;
     };

@@ -221,12 +221,17 @@ struct Parser {
       if (name.empty()) return at(p, where + ": missing \"name\"");
       if (url.empty()) return at(p, where + ": missing \"url\"");
       if (!names.insert(name).second) return at(p, where + ": duplicate probe name \"" + name + "\"");
+      if (name.find('@') != std::string::npos || name.find('=') != std::string::npos) {
+        return at(p, where + ".name \"" + name + "\" may not contain '@' or '=' (use the timeout key)");
+      }
       auto spec = parse_probe_arg(name + "=" + url);
       if (!spec) return at(p, where + ": " + spec.error());
       if (timeout) spec->timeout = *timeout;
       spec->tls_insecure = insecure;
       spec->ca_file = ca;
-      cfg.probes.push_back(std::move(*spec));
+      auto checked = validate_probe(std::move(*spec));  // e.g. tls_insecure on plain http://
+      if (!checked) return at(p, where + ": " + checked.error());
+      cfg.probes.push_back(std::move(*checked));
     }
     return true;
   }

@@ -8,7 +8,7 @@ TEST_CASE("parse_gomemlimit: Go's byte-count syntax") {
   CHECK_FALSE(parse_gomemlimit("off")->has_value());
   CHECK(parse_gomemlimit("966367641")->value() == 966367641);
   CHECK(parse_gomemlimit("966367641B")->value() == 966367641);
-  CHECK(parse_gomemlimit("921MiB")->value() == 921LL << 20);
+  CHECK(parse_gomemlimit("922MiB")->value() == 922LL << 20);
   CHECK(parse_gomemlimit("1GiB")->value() == 1LL << 30);
   CHECK(parse_gomemlimit("2KiB")->value() == 2048);
   CHECK(parse_gomemlimit("1TiB")->value() == 1LL << 40);
@@ -28,9 +28,9 @@ TEST_CASE("parse_gomaxprocs and downward-API values") {
 }
 
 TEST_CASE("recommendations") {
-  CHECK(recommend_gomemlimit(1073741824, 0.9) == "921MiB");
-  CHECK(recommended_gomemlimit_bytes(1073741824, 0.9) == 921LL << 20);
-  CHECK(recommend_gomemlimit(536870912, 0.9) == "460MiB");
+  CHECK(recommend_gomemlimit(1073741824, 0.9) == "922MiB");
+  CHECK(recommended_gomemlimit_bytes(1073741824, 0.9) == 922LL << 20);
+  CHECK(recommend_gomemlimit(536870912, 0.9) == "461MiB");
   CHECK(recommend_gomemlimit(1000000, 0.9) == "900000B");
   CHECK(recommend_gomemlimit(1073741824, 0.5) == "512MiB");
   CHECK(recommend_gomaxprocs_millicores(100) == 1);
@@ -52,8 +52,8 @@ constexpr const char* kNoTree = "missing/tree";  // env-driven cases must not ne
 TEST_CASE("go.gomemlimit from downward-API env") {
   auto unset = run_check("go.gomemlimit", kNoTree, app({{"GOPREFLIGHT_APP_MEMORY_LIMIT", "1073741824"}}));
   CHECK(unset.status == Status::warn);
-  CHECK(unset.message.find("GOMEMLIMIT=921MiB") != std::string::npos);
-  CHECK(unset.remediation.find("{name: GOMEMLIMIT, value: \"921MiB\"}") != std::string::npos);
+  CHECK(unset.message.find("GOMEMLIMIT=922MiB") != std::string::npos);
+  CHECK(unset.remediation.find("{name: GOMEMLIMIT, value: \"922MiB\"}") != std::string::npos);
   CHECK(unset.remediation.find("containers[name=api]") != std::string::npos);
   CHECK(unset.observed.find("GOPREFLIGHT_APP_MEMORY_LIMIT=1073741824") != std::string::npos);
   CHECK(unset.scope == "pod");

@@ -61,8 +61,8 @@ void sysctls_v(Ctx& ctx) {
     ctx.violation(path + ".name",
                   "sysctl " + *name + " is not in the baseline safe set at " + ctx.version_str +
                       " (allowed: " + join(allowed) + ")",
-                  "remove " + *name + " from spec.securityContext.sysctls and tune it on the "
-                  "node instead (check it with gopreflight-check)");
+                  "remove " + *name + " from " + list_path +
+                      " and tune it on the node instead (check it with gopreflight-check)");
   }
 }
 
