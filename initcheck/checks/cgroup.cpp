@@ -26,15 +26,8 @@ using Run = CheckResult (*)(const CheckDef&, const Context&, const nlohmann::jso
 
 CheckDef define(std::string id, std::string title, std::string explain, std::string scope,
                 Severity sev, nlohmann::json defaults, Run run) {
-  CheckDef d;
-  d.id = std::move(id);
-  d.title = std::move(title);
-  d.explain = std::move(explain);
-  d.scope = std::move(scope);
-  d.default_severity = sev;
-  d.defaults = std::move(defaults);
-  d.run = [def = d, run](const Context& ctx, const nlohmann::json& s) { return run(def, ctx, s); };
-  return d;
+  return define_check(std::move(id), std::move(title), std::move(explain), std::move(scope), sev,
+                      std::move(defaults), run);
 }
 
 std::string mounts_where(const Context& ctx) {

@@ -37,6 +37,21 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
   return v;
 }
 
+CheckDef define_check(std::string id, std::string title, std::string explain, std::string scope,
+                      Severity severity, nlohmann::json defaults, CheckBody body) {
+  CheckDef d;
+  d.id = std::move(id);
+  d.title = std::move(title);
+  d.explain = std::move(explain);
+  d.scope = std::move(scope);
+  d.default_severity = severity;
+  d.defaults = std::move(defaults);
+  d.run = [def = d, body = std::move(body)](const Context& ctx, const nlohmann::json& s) {
+    return body(def, ctx, s);
+  };
+  return d;
+}
+
 CheckResult make_result(const CheckDef& def, const nlohmann::json& settings) {
   CheckResult r;
   r.id = def.id;

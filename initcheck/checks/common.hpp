@@ -2,6 +2,7 @@
 /// Small helpers shared by the check files: parsing text read from /proc and /sys and building
 /// results. Parsers are pure and tested on literal strings (tests/checks/common_test.cpp).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,13 @@ std::vector<std::string_view> split_ws(std::string_view s);
 
 /// A whole decimal integer (surrounding whitespace allowed, nothing else); nullopt otherwise.
 std::optional<std::int64_t> parse_int(std::string_view s);
+
+/// A check body: its own catalog entry (id, severity), the readings and its settings.
+using CheckBody = std::function<CheckResult(const CheckDef&, const Context&, const nlohmann::json&)>;
+
+/// Builds a catalog entry whose `run` hands `body` the entry itself.
+CheckDef define_check(std::string id, std::string title, std::string explain, std::string scope,
+                      Severity severity, nlohmann::json defaults, CheckBody body);
 
 /// Starts a result for `def` with its id and severity already set.
 CheckResult make_result(const CheckDef& def, const nlohmann::json& settings);

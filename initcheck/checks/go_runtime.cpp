@@ -35,15 +35,8 @@ constexpr const char* kEnvGomaxprocs = "GOPREFLIGHT_APP_GOMAXPROCS";
 using Run = CheckResult (*)(const CheckDef&, const Context&, const nlohmann::json&);
 
 CheckDef define(std::string id, std::string title, std::string explain, nlohmann::json defaults, Run run) {
-  CheckDef d;
-  d.id = std::move(id);
-  d.title = std::move(title);
-  d.explain = std::move(explain);
-  d.scope = "pod";
-  d.default_severity = Severity::critical;
-  d.defaults = std::move(defaults);
-  d.run = [def = d, run](const Context& ctx, const nlohmann::json& s) { return run(def, ctx, s); };
-  return d;
+  return define_check(std::move(id), std::move(title), std::move(explain), "pod", Severity::critical,
+                      std::move(defaults), run);
 }
 
 const std::string* env_get(const Context& ctx, const char* name) {

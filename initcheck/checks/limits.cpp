@@ -231,15 +231,8 @@ CheckResult run_kernel_min(const CheckDef& def, const Context& ctx, const nlohma
 template <class F>
 CheckDef make_def(std::string id, std::string title, std::string scope, Severity sev,
                   std::string explain, nlohmann::json defaults, F fn) {
-  CheckDef d;
-  d.id = std::move(id);
-  d.title = std::move(title);
-  d.explain = std::move(explain);
-  d.scope = std::move(scope);
-  d.default_severity = sev;
-  d.defaults = std::move(defaults);
-  d.run = [def = d, fn](const Context& ctx, const nlohmann::json& s) { return fn(def, ctx, s); };
-  return d;
+  return define_check(std::move(id), std::move(title), std::move(explain), std::move(scope), sev,
+                      std::move(defaults), std::move(fn));
 }
 
 }  // namespace

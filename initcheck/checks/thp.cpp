@@ -234,15 +234,8 @@ CheckResult run_ptes(const CheckDef& def, const Context& ctx, const nlohmann::js
 template <class F>
 CheckDef make_def(std::string id, std::string title, std::string explain, nlohmann::json defaults,
                   F fn) {
-  CheckDef d;
-  d.id = std::move(id);
-  d.title = std::move(title);
-  d.explain = std::move(explain);
-  d.scope = "node";
-  d.default_severity = Severity::warning;
-  d.defaults = std::move(defaults);
-  d.run = [def = d, fn](const Context& ctx, const nlohmann::json& s) { return fn(def, ctx, s); };
-  return d;
+  return define_check(std::move(id), std::move(title), std::move(explain), "node",
+                      Severity::warning, std::move(defaults), std::move(fn));
 }
 
 }  // namespace
