@@ -424,28 +424,28 @@ std::vector<CheckResult> run_probes(const std::vector<ProbeSpec>& specs, std::ch
     const auto round_start = Clock::now();
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - round_start);
     // Every round after the first fits its attempts into what is left of the deadline.
-    std::vector<ProbeSpec> todo_specs;
-    std::vector<std::size_t> todo;
+    std::vector<ProbeSpec> pending_specs;
+    std::vector<std::size_t> pending;
     for (std::size_t i = 0; i < specs.size(); ++i) {
       if (done[i]) continue;
       ProbeSpec s = specs[i];
       if (round > 1 && left < s.timeout) s.timeout = std::max(left, kMinAttempt);
-      todo.push_back(i);
-      todo_specs.push_back(std::move(s));
+      pending.push_back(i);
+      pending_specs.push_back(std::move(s));
     }
-    std::vector<CheckResult> got(todo.size());
-    std::vector<std::string> errors(todo.size());
+    std::vector<CheckResult> got(pending.size());
+    std::vector<std::string> errors(pending.size());
     std::vector<std::thread> threads;
-    for (std::size_t k = 0; k < todo.size(); ++k) {
+    for (std::size_t k = 0; k < pending.size(); ++k) {
       try {
-        threads.emplace_back([&got, &errors, &todo_specs, k] { got[k] = attempt(todo_specs[k], errors[k]); });
+        threads.emplace_back([&got, &errors, &pending_specs, k] { got[k] = attempt(pending_specs[k], errors[k]); });
       } catch (const std::exception&) {
-        got[k] = attempt(todo_specs[k], errors[k]);  // no thread available: run this one inline
+        got[k] = attempt(pending_specs[k], errors[k]);  // no thread available: run this one inline
       }
     }
     for (auto& t : threads) t.join();
-    for (std::size_t k = 0; k < todo.size(); ++k) {
-      const std::size_t i = todo[k];
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      const std::size_t i = pending[k];
       ++attempts[i];
       results[i] = std::move(got[k]);
       last_error[i] = std::move(errors[k]);
