@@ -1,10 +1,18 @@
 // podlatency creates Pods through a real kube-apiserver and prints the latency of each create
-// (the e2e test runs it with and without the webhook registered and compares percentiles).
+// (the e2e test compares namespaces the webhooks select with one they do not).
 // Like client-go it keeps one TLS connection (HTTP/2) open, so only the create itself is timed.
 //
-//	podlatency -server URL -ca F -cert F -key F -namespace NS -pod pod.json -n 200 [-warmup 20]
+//	podlatency -server URL -ca F -cert F -key F -namespaces NS[,NS...] -pod pod.json -n 300 [-warmup 20] [-seed 1]
 //
-// Output: one JSON object {"n","p50_ms","p90_ms","p99_ms","max_ms","mean_ms","samples_ms":[...]}.
+// Each round creates one Pod in every namespace listed, sequentially, in an order shuffled per
+// round (seeded, so a rerun repeats it). Interleaving the namespaces create by create exposes
+// them to the same machine load, garbage collections and etcd state, so their difference is the
+// cost of what differs between them (which webhooks are called) and not drift between two blocks
+// measured at different times; shuffling keeps the after-effects of one create (GC, watch
+// fan-out) from always landing on the same neighbour.
+//
+// Output: one JSON object {"rounds","warmup","seed","namespaces":{NS:{"n","p50_ms","p90_ms",
+// "p99_ms","max_ms","mean_ms","samples_ms":[...]}}}; samples are in creation order.
 package main
 
 import (
@@ -16,24 +24,43 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand"
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"time"
 )
+
+type stats struct {
+	N       int       `json:"n"`
+	P50     float64   `json:"p50_ms"`
+	P90     float64   `json:"p90_ms"`
+	P99     float64   `json:"p99_ms"`
+	Max     float64   `json:"max_ms"`
+	Mean    float64   `json:"mean_ms"`
+	Samples []float64 `json:"samples_ms"`
+}
 
 func main() {
 	server := flag.String("server", "", "apiserver URL (https://127.0.0.1:PORT)")
 	caFile := flag.String("ca", "", "CA that signed the apiserver's certificate")
 	certFile := flag.String("cert", "", "client certificate")
 	keyFile := flag.String("key", "", "client key")
-	namespace := flag.String("namespace", "", "namespace of the Pods")
+	nsList := flag.String("namespaces", "", "comma-separated namespaces, one create in each per round")
 	podFile := flag.String("pod", "", "Pod JSON (metadata.generateName is used for unique names)")
-	n := flag.Int("n", 100, "timed creates")
-	warmup := flag.Int("warmup", 10, "untimed creates first")
+	n := flag.Int("n", 100, "timed rounds")
+	warmup := flag.Int("warmup", 10, "untimed rounds first")
+	seed := flag.Int64("seed", 1, "seed of the per-round shuffle")
 	flag.Parse()
-	if *server == "" || *caFile == "" || *certFile == "" || *keyFile == "" || *namespace == "" || *podFile == "" || *n < 1 {
-		fmt.Fprintln(os.Stderr, "podlatency: -server, -ca, -cert, -key, -namespace, -pod and -n >= 1 are required")
+	var namespaces []string
+	for _, ns := range strings.Split(*nsList, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			namespaces = append(namespaces, ns)
+		}
+	}
+	if *server == "" || *caFile == "" || *certFile == "" || *keyFile == "" || len(namespaces) == 0 || *podFile == "" || *n < 1 || *warmup < 0 {
+		fmt.Fprintln(os.Stderr, "podlatency: -server, -ca, -cert, -key, -namespaces, -pod, -n >= 1 and -warmup >= 0 are required")
 		os.Exit(2)
 	}
 	body, err := os.ReadFile(*podFile)
@@ -59,8 +86,8 @@ func main() {
 			ForceAttemptHTTP2: true,
 		},
 	}
-	url := fmt.Sprintf("%s/api/v1/namespaces/%s/pods", *server, *namespace)
-	create := func() time.Duration {
+	create := func(ns string) float64 {
+		url := fmt.Sprintf("%s/api/v1/namespaces/%s/pods", *server, ns)
 		start := time.Now()
 		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
 		if err != nil {
@@ -72,32 +99,44 @@ func main() {
 		if resp.StatusCode != http.StatusCreated {
 			fail("POST %s: status %d: %s", url, resp.StatusCode, msg)
 		}
-		return elapsed
+		return float64(elapsed.Microseconds()) / 1000.0
 	}
-	for i := 0; i < *warmup; i++ {
-		create()
+	rng := rand.New(rand.NewSource(*seed))
+	order := append([]string(nil), namespaces...)
+	samples := make(map[string][]float64, len(namespaces))
+	for round := 0; round < *warmup+*n; round++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, ns := range order {
+			ms := create(ns)
+			if round >= *warmup {
+				samples[ns] = append(samples[ns], ms)
+			}
+		}
 	}
-	samples := make([]float64, 0, *n)
-	for i := 0; i < *n; i++ {
-		samples = append(samples, float64(create().Microseconds())/1000.0)
+	out := struct {
+		Rounds     int              `json:"rounds"`
+		Warmup     int              `json:"warmup"`
+		Seed       int64            `json:"seed"`
+		Namespaces map[string]stats `json:"namespaces"`
+	}{*n, *warmup, *seed, map[string]stats{}}
+	for ns, s := range samples {
+		out.Namespaces[ns] = summarize(s)
 	}
+	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
+		fail("writing the result: %v", err)
+	}
+}
+
+func summarize(samples []float64) stats {
 	sorted := append([]float64(nil), samples...)
 	sort.Float64s(sorted)
 	sum := 0.0
 	for _, s := range sorted {
 		sum += s
 	}
-	out := map[string]any{
-		"n":          *n,
-		"p50_ms":     percentile(sorted, 50),
-		"p90_ms":     percentile(sorted, 90),
-		"p99_ms":     percentile(sorted, 99),
-		"max_ms":     sorted[len(sorted)-1],
-		"mean_ms":    sum / float64(len(sorted)),
-		"samples_ms": samples,
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
-		fail("writing the result: %v", err)
+	return stats{
+		N: len(sorted), P50: percentile(sorted, 50), P90: percentile(sorted, 90), P99: percentile(sorted, 99),
+		Max: sorted[len(sorted)-1], Mean: sum / float64(len(sorted)), Samples: samples,
 	}
 }
 
