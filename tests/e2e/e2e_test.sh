@@ -16,11 +16,14 @@ command -v kubectl >/dev/null || e2e_fail "kubectl is not installed"
 
 work=$(mktemp -d /tmp/gopreflight-e2e.XXXXXX)
 webhook_pid=
+reference_pid=
 passed=0
 failed=0
 cleanup() {
   local rc=$?
+  set +e  # every step below must run (nullwebhook, for one, ends on SIGTERM with status 143)
   [ -n "$webhook_pid" ] && { kill "$webhook_pid" 2>/dev/null; wait "$webhook_pid" 2>/dev/null; }
+  [ -n "$reference_pid" ] && { kill "$reference_pid" 2>/dev/null; wait "$reference_pid" 2>/dev/null; }
   e2e_stop_cluster
   if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ]; then
     echo "---- webhook log (last 20 lines) ----" >&2; tail -n 20 "$work/webhook.log" 2>/dev/null >&2 || true
@@ -85,9 +88,11 @@ e2e_namespace inject gopreflight.io/enforce=true pod-security.kubernetes.io/enfo
 e2e_namespace bench gopreflight.io/enforce=true
 e2e_namespace free
 # For the latency figures: bench (above) is validated and injected, bench-validate only validated
-# (the chart's default, injection off), bench-control selected by neither webhook.
+# (the chart's default, injection off), bench-control selected by neither webhook, and
+# bench-reference selected only by the reference webhook (tools/nullwebhook, which does no work).
 e2e_namespace bench-validate gopreflight.io/enforce=true
 e2e_namespace bench-control
+e2e_namespace bench-reference gopreflight.io/e2e-reference=true
 
 inject_image=registry.example/gopreflight/gopreflight:e2e
 policy=$work/policy.yaml
@@ -303,6 +308,10 @@ expect_allowed "after restart: compliant Pod created" kubectl -n enforced apply 
 #   registered vs not  bench, registered phase minus the two deleted phases around it
 #   A/A                deleted phases: bench minus bench-control, nothing called in either: what
 #                      the measurement itself scatters
+#   reference          registered phase: bench-reference, where a webhook that does no work
+#                      (tools/nullwebhook: Go's TLS/HTTP server, fixed answers, the same patch)
+#                      is called for validate and mutate: the apiserver's own cost of calling
+#                      webhooks; bench minus bench-reference is what gopreflight-webhook adds to it
 n=${E2E_LATENCY_N:-300}
 kubectl create --dry-run=client -f "$m/pod-good.yaml" -o json |
   python3 -c 'import json,sys; p=json.load(sys.stdin); p["metadata"]={"generateName":"bench-"}; print(json.dumps(p))' \
@@ -337,16 +346,78 @@ bench_injected() { kubectl -n bench create --dry-run=server -f "$work/bench-pod.
 bench_registered() { bench_injected && denied_now; }
 bench_unregistered() { ! bench_injected && allowed_now; }
 
+# The reference webhook gets the patch gopreflight-webhook returns for the benchmark Pod.
+[ -x "${E2E_NULLWEBHOOK:-}" ] || e2e_fail "tools/build.sh did not produce nullwebhook"
+python3 - "$work/bench-pod.json" >"$work/bench-review.json" <<'PY'
+import json, sys
+pod = json.load(open(sys.argv[1]))
+print(json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+    "uid": "e2e-reference", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+    "resource": {"group": "", "version": "v1", "resource": "pods"}, "namespace": "bench",
+    "operation": "CREATE", "userInfo": {"username": "e2e"}, "object": pod}}))
+PY
+reference_patch=$(curl -sf --cacert "$pki/ca.crt" -H 'Content-Type: application/json' --data-binary @"$work/bench-review.json" \
+  "https://127.0.0.1:$port/mutate" | python3 -c 'import json,sys; print(json.load(sys.stdin)["response"]["patch"])') ||
+  e2e_fail "gopreflight-webhook returned no patch for the benchmark Pod"
+reference_port=$(e2e_free_port)
+"$E2E_NULLWEBHOOK" -listen "127.0.0.1:$reference_port" -cert "$pki/tls.crt" -key "$pki/tls.key" \
+  -patch "$reference_patch" >"$work/nullwebhook.log" 2>&1 &
+reference_pid=$!
+E2E_WAIT=30 e2e_wait curl -sf --cacert "$pki/ca.crt" "https://127.0.0.1:$reference_port/readyz" ||
+  e2e_fail "nullwebhook did not become ready on 127.0.0.1:$reference_port"
+cat >"$work/reference.yaml" <<EOF
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: e2e-reference}
+webhooks:
+  - name: validate.e2e-reference.gopreflight.io
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    failurePolicy: Fail
+    timeoutSeconds: 5
+    matchPolicy: Equivalent
+    namespaceSelector: {matchLabels: {gopreflight.io/e2e-reference: "true"}}
+    clientConfig: {url: "https://127.0.0.1:$reference_port/validate", caBundle: $ca_bundle}
+    rules:
+      - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], scope: Namespaced, resources: [pods]}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: e2e-reference}
+webhooks:
+  - name: mutate.e2e-reference.gopreflight.io
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    failurePolicy: Fail
+    timeoutSeconds: 5
+    reinvocationPolicy: IfNeeded
+    matchPolicy: Equivalent
+    namespaceSelector: {matchLabels: {gopreflight.io/e2e-reference: "true"}}
+    clientConfig: {url: "https://127.0.0.1:$reference_port/mutate", caBundle: $ca_bundle}
+    rules:
+      - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods], scope: Namespaced}
+EOF
+kubectl apply -f "$work/reference.yaml" >/dev/null || e2e_fail "cannot register the reference webhook"
+# In effect when a dry-run create in bench-reference is patched and the apiserver counts a call
+# of the reference's validating webhook.
+reference_registered() {
+  kubectl -n bench-reference create --dry-run=server -f "$work/bench-pod.json" -o json 2>/dev/null | grep -q gopreflight-check &&
+    kubectl get --raw /metrics >"$work/metrics-reference.txt" &&
+    grep -q '^apiserver_admission_webhook_request_total{.*name="validate.e2e-reference.gopreflight.io"' "$work/metrics-reference.txt"
+}
+E2E_WAIT=30 e2e_wait reference_registered || e2e_fail "the reference webhook was never called"
+
 unregister; E2E_WAIT=30 e2e_wait bench_unregistered || e2e_fail "webhooks still called after delete"
 latency deleted-1 "$((n / 2))" bench,bench-control
 register Fail; E2E_WAIT=30 e2e_wait bench_registered || e2e_fail "webhooks not called after register"
 metrics_snapshot before
 closed_before=$(closed_connections)
-latency registered "$n" bench,bench-validate,bench-control
+latency registered "$n" bench,bench-validate,bench-reference,bench-control
 closed_after=$(closed_connections)
 metrics_snapshot after
 unregister; E2E_WAIT=30 e2e_wait bench_unregistered || e2e_fail "webhooks still called after delete"
 latency deleted-2 "$((n - n / 2))" bench,bench-control
+kubectl delete -f "$work/reference.yaml" >/dev/null
 
 python3 - "$work" <<'PY' | tee "$work/latency.txt"
 import json, math, re, sys
@@ -360,13 +431,18 @@ def line(name, s):
     return f"{name:44s} n={len(s)} p50={pct(s,50):.2f} p90={pct(s,90):.2f} p99={pct(s,99):.2f} ms"
 def added(name, wi, wo, extra=""):
     print(f"latency: {name}: p50={pct(wi,50)-pct(wo,50):+.2f} ms p99={pct(wi,99)-pct(wo,99):+.2f} ms{extra}")
-ctl, val, both = (samples("registered", ns) for ns in ("bench-control", "bench-validate", "bench"))
+ctl, val, both, ref = (samples("registered", ns) for ns in ("bench-control", "bench-validate", "bench", "bench-reference"))
 print("latency: webhooks registered, creates interleaved by namespace:")
 print("latency:   " + line("bench-control (no webhook called)", ctl))
 print("latency:   " + line("bench-validate (validate)", val))
 print("latency:   " + line("bench (validate + mutate, init container)", both))
+print("latency:   " + line("bench-reference (do-nothing webhook, same)", ref))
 added("added per Pod create, validate only (chart default)", val, ctl)
 added("added per Pod create, validate + mutate (injection)", both, ctl, " (target < 5 ms at p99)")
+added("added by the do-nothing reference webhook (validate + mutate)", ref, ctl)
+paired = sorted(b - r for b, r in zip(both, ref))
+print(f"latency: gopreflight-webhook minus the reference, same round: median {pct(paired, 50):+.2f} ms, "
+      f"mean {sum(paired) / len(paired):+.2f} ms per Pod create")
 off = samples("deleted-1", "bench") + samples("deleted-2", "bench")
 off_ctl = samples("deleted-1", "bench-control") + samples("deleted-2", "bench-control")
 print("latency: webhooks deleted, before and after:")
@@ -398,13 +474,15 @@ def means(name, key):
     return res
 api = means("api", "apiserver_admission_webhook_admission_duration_seconds")
 ours = means("webhook", "gopreflight_webhook_review_duration_seconds")
-for hook, endpoint in (("validate.gopreflight.io", "validate"), ("inject-namespaces.gopreflight.io", "mutate")):
+for hook, endpoint, reference in (("validate.gopreflight.io", "validate", "validate.e2e-reference.gopreflight.io"),
+                                  ("inject-namespaces.gopreflight.io", "mutate", "mutate.e2e-reference.gopreflight.io")):
     a = [v for k, v in api.items() if f'name="{hook}"' in k]
     o = [v for k, v in ours.items() if f'endpoint="{endpoint}"' in k]
-    if a and o:
+    r = [v for k, v in api.items() if f'name="{reference}"' in k]
+    if a and o and r:
         print(f"latency: {hook}: {a[0][0]} calls, mean {a[0][1]:.2f} ms as the apiserver times them, "
-              f"{o[0][1]:.2f} ms in gopreflight-webhook's engine; the rest is the apiserver's "
-              f"encode/decode/patch, TLS, HTTP and scheduling")
+              f"{o[0][1]:.2f} ms of it in gopreflight-webhook's engine; the reference's {endpoint}: "
+              f"{r[0][1]:.2f} ms (the apiserver's encode/decode/patch, TLS, HTTP, scheduling)")
 PY
 added_p50=$(python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["added_p50"])' "$work/added.json")
 # The figures are reported (README). The test fails only on a gross regression at the median

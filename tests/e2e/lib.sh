@@ -3,8 +3,9 @@
 # No kubelet, scheduler or controller-manager: objects are stored (Pods stay Pending), which is
 # everything admission needs.
 #
-#   e2e_tools                  build (or reuse from the cache) etcd, kube-apiserver, helm; sets
-#                              E2E_ETCD, E2E_APISERVER, E2E_HELM
+#   e2e_tools                  build (or reuse from the cache) etcd, kube-apiserver, helm and the
+#                              e2e test's podlatency and nullwebhook; sets E2E_ETCD, E2E_APISERVER,
+#                              E2E_HELM, E2E_PODLATENCY, E2E_NULLWEBHOOK
 #   e2e_start_cluster DIR      start both in DIR; exports KUBECONFIG; E2E_APISERVER_URL
 #   e2e_stop_cluster           stop them: call it from the caller's EXIT trap
 #   e2e_namespace NAME [k=v]   create a namespace with labels and its default ServiceAccount
@@ -38,11 +39,12 @@ e2e_tools() {
       kube-apiserver=*) E2E_APISERVER=${line#kube-apiserver=} ;;
       helm=*) E2E_HELM=${line#helm=} ;;
       podlatency=*) E2E_PODLATENCY=${line#podlatency=} ;;
+      nullwebhook=*) E2E_NULLWEBHOOK=${line#nullwebhook=} ;;
     esac
   done < <(bash "$E2E_LIB_DIR/tools/build.sh" all)
   [ -x "${E2E_ETCD:-}" ] && [ -x "${E2E_APISERVER:-}" ] && [ -x "${E2E_HELM:-}" ] ||
     e2e_fail "tools/build.sh did not produce etcd, kube-apiserver and helm"
-  export E2E_ETCD E2E_APISERVER E2E_HELM E2E_PODLATENCY
+  export E2E_ETCD E2E_APISERVER E2E_HELM E2E_PODLATENCY E2E_NULLWEBHOOK
 }
 
 # CA, apiserver serving cert (127.0.0.1/localhost), admin client cert, service-account keys.

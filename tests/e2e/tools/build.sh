@@ -4,6 +4,8 @@
 #   etcd            go.etcd.io/etcd/server/v3 at the version Kubernetes v1.35.4 pins (v3.6.5)
 #   helm            helm.sh/helm/v3 v3.19.5 (go install, with the release ldflags)
 #   podlatency      ./podlatency (ours, standard library only): times Pod creates for the e2e test
+#   nullwebhook     ./nullwebhook (ours, standard library only): a webhook doing no work, the e2e
+#                   latency figures' reference point
 # Binaries are cached OUTSIDE the repo, keyed by tool, version and a hash of the wrapper's
 # go.mod/go.sum, so a rerun takes seconds:
 #   ${GOPREFLIGHT_TOOLS_CACHE:-/var/cache/gopreflight}/tools/<name>-<version>-<hash>/bin/<name>
@@ -33,6 +35,7 @@ grep -q "go.etcd.io/etcd/server/v3 $ETCD_VERSION" "$here/go.mod" || {
 
 modhash=$(cat "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-12)
 podlatency_hash=$(cat "$here/podlatency/main.go" | sha256sum | cut -c1-12)
+nullwebhook_hash=$(cat "$here/nullwebhook/main.go" | sha256sum | cut -c1-12)
 
 # One builder at a time (helm and e2e tests may both ask); the others wait, then reuse the result.
 exec 9>"$cache/tools/.lock"
@@ -65,8 +68,8 @@ build_one() { # name version wrapper|standalone
     etcd)
       (cd "$here" && nice -n 10 go build -p "$jobs" -trimpath -ldflags "-s -w" \
         -o "$dir.tmp/etcd" go.etcd.io/etcd/server/v3) ;;
-    podlatency)
-      (cd "$here" && go build -trimpath -o "$dir.tmp/podlatency" ./podlatency) ;;
+    podlatency|nullwebhook)
+      (cd "$here" && go build -trimpath -o "$dir.tmp/$name" "./$name") ;;
     helm)
       # Outside any module: `go install pkg@version` uses helm's own go.mod (no replace lines).
       (cd / && GOBIN="$dir.tmp" nice -n 10 go install -p "$jobs" -trimpath \
@@ -91,9 +94,9 @@ want=("$@")
 names=()
 for w in "${want[@]}"; do
   case $w in
-    all) names+=(etcd helm kube-apiserver podlatency) ;;
-    kube-apiserver|etcd|helm|podlatency) names+=("$w") ;;
-    *) echo "build.sh: unknown tool '$w' (kube-apiserver, etcd, helm, podlatency, all)" >&2; exit 2 ;;
+    all) names+=(etcd helm kube-apiserver podlatency nullwebhook) ;;
+    kube-apiserver|etcd|helm|podlatency|nullwebhook) names+=("$w") ;;
+    *) echo "build.sh: unknown tool '$w' (kube-apiserver, etcd, helm, podlatency, nullwebhook, all)" >&2; exit 2 ;;
   esac
 done
 for n in "${names[@]}"; do
@@ -102,6 +105,7 @@ for n in "${names[@]}"; do
     etcd) build_one etcd "$ETCD_VERSION" wrapper ;;
     helm) build_one helm "$HELM_VERSION" standalone ;;
     podlatency) build_one podlatency "$podlatency_hash" standalone ;;
+    nullwebhook) build_one nullwebhook "$nullwebhook_hash" standalone ;;
   esac
 done
 for n in "${names[@]}"; do
@@ -110,5 +114,6 @@ for n in "${names[@]}"; do
     etcd) echo "etcd=$(built_path etcd "$ETCD_VERSION" wrapper)" ;;
     helm) echo "helm=$(built_path helm "$HELM_VERSION")" ;;
     podlatency) echo "podlatency=$(built_path podlatency "$podlatency_hash")" ;;
+    nullwebhook) echo "nullwebhook=$(built_path nullwebhook "$nullwebhook_hash")" ;;
   esac
 done
