@@ -26,16 +26,6 @@ Engine permissive_engine() { return Engine(std::make_shared<const Policy>()); }
 }  // namespace
 
 TEST_SUITE("admission") {
-  TEST_CASE("check_json_depth counts nesting outside strings") {
-    CHECK(check_json_depth(std::string(256, '[') + std::string(256, ']')) == "");
-    CHECK(check_json_depth(std::string(257, '[') + std::string(257, ']')).find("deeper than 256 levels at byte 256") != std::string::npos);
-    CHECK(check_json_depth(R"({"a":"[[[[[[[[[[[[[["})", 3) == "");
-    CHECK(check_json_depth(R"({"a":"\"[[[[[[[[[[[[[["})", 3) == "");
-    CHECK(check_json_depth(R"({"a":"\\"}[[[[)", 3).find("deeper than 3") != std::string::npos);
-    CHECK(check_json_depth("", 3) == "");
-    CHECK(check_json_depth("]]]]{", 1) == "");
-  }
-
   TEST_CASE("printable escapes invalid UTF-8 and control characters, and bounds length") {
     CHECK(printable("caf\xc3\xa9") == "caf\xc3\xa9");
     CHECK(printable("a\xff" "b") == "a\\xffb");
@@ -180,6 +170,6 @@ TEST_SUITE("admission") {
     }
     // The invalid byte in the parse error is shown escaped.
     auto bad_utf8 = engine.validate("{\"a\":\"\xff\"}");
-    CHECK(bad_utf8.error.find("\\xff") != std::string::npos);
+    CHECK(bad_utf8.error.find("ill-formed UTF-8 byte 0xff in a string") != std::string::npos);
   }
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gopreflight/webhook/engine.hpp"
+#include "gopreflight/webhook/json_reader.hpp"
 #include "gopreflight/webhook/mutate.hpp"
 #include "gopreflight/webhook/policy.hpp"
 
@@ -33,16 +34,9 @@ ReviewOutcome bad_request(std::string error) {
 
 ReviewOutcome Engine::mutate(std::string_view text) const {
   if (text.empty()) return bad_request("AdmissionReview: empty body");
-  if (const auto depth = mutate::json_nesting_depth(text, kMaxDepth); depth > kMaxDepth) {
-    return bad_request("AdmissionReview: JSON nested deeper than " + std::to_string(kMaxDepth) +
-                       " levels");
-  }
-  json review;
-  try {
-    review = json::parse(text);
-  } catch (const json::exception& e) {
-    return bad_request(std::string("AdmissionReview: not valid JSON: ") + e.what());
-  }
+  auto parsed = read_json(text, kMaxDepth);  // nesting is limited while reading
+  if (!parsed) return bad_request("AdmissionReview: " + parsed.error);
+  const json& review = *parsed;
   if (!review.is_object()) return bad_request("AdmissionReview: expected a JSON object");
   const std::string api_version = str(review, "apiVersion");
   if (api_version != "admission.k8s.io/v1" && api_version != "admission.k8s.io/v1beta1") {

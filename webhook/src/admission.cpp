@@ -1,4 +1,4 @@
-// AdmissionReview envelope: guards before parsing, decoding with field-named errors, encoding.
+// AdmissionReview envelope: decoding with field-named errors, encoding.
 #include "gopreflight/webhook/admission.hpp"
 
 #include "gopreflight/webhook/pod_views.hpp"
@@ -6,41 +6,6 @@
 namespace gopreflight::webhook {
 
 using nlohmann::json;
-
-std::string check_json_depth(std::string_view bytes, std::size_t max_depth) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const char c = bytes[i];
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': in_string = true; break;
-      case '{':
-      case '[':
-        if (++depth > max_depth) {
-          return "JSON nests deeper than " + std::to_string(max_depth) + " levels at byte " + std::to_string(i) +
-                 "; refused without parsing";
-        }
-        break;
-      case '}':
-      case ']':
-        if (depth > 0) --depth;
-        break;
-      default: break;
-    }
-  }
-  return "";
-}
 
 namespace {
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "gopreflight/webhook/admission.hpp"
+#include "gopreflight/webhook/json_reader.hpp"
 #include "gopreflight/webhook/pod_views.hpp"
 #include "gopreflight/webhook/policy.hpp"
 #include "gopreflight/webhook/rules.hpp"
@@ -377,13 +378,9 @@ ReviewOutcome Engine::validate(std::string_view body) const {
       return bad_request(out, "AdmissionReview: body is " + std::to_string(body.size()) + " bytes; the limit is " +
                                   std::to_string(kMaxReviewBytes));
     }
-    if (auto depth = check_json_depth(body); !depth.empty()) return bad_request(out, "AdmissionReview: " + depth);
-    json review;
-    try {
-      review = json::parse(body);
-    } catch (const json::parse_error& e) {
-      return bad_request(out, std::string("AdmissionReview: not valid JSON: ") + e.what());
-    }
+    auto parsed = read_json(body);  // nesting is limited while reading: no separate pre-scan
+    if (!parsed) return bad_request(out, "AdmissionReview: " + parsed.error);
+    const json& review = *parsed;
     auto req = decode_admission_request(review);
     if (!req) {
       return bad_request(out, req.error.rfind("AdmissionReview", 0) == 0 ? req.error : "AdmissionReview." + req.error);

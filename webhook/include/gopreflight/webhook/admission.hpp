@@ -1,6 +1,6 @@
 #pragma once
-/// AdmissionReview (admission.k8s.io/v1 and v1beta1) decoding and encoding, and the guards that
-/// run before any JSON parser sees the bytes (size, nesting depth).
+/// AdmissionReview (admission.k8s.io/v1 and v1beta1) decoding and encoding, and the limits on
+/// request bodies (size; nesting depth, enforced by read_json).
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -13,12 +13,8 @@
 
 namespace gopreflight::webhook {
 
-inline constexpr std::size_t kMaxJsonDepth = 256;                 ///< deeper bodies are refused unparsed
+inline constexpr std::size_t kMaxJsonDepth = 256;                 ///< read_json refuses deeper bodies
 inline constexpr std::size_t kMaxReviewBytes = 16u * 1024u * 1024u; ///< 16 MiB: above any real review
-
-/// "" when `bytes` nests arrays/objects at most `max_depth` deep (strings and escapes understood),
-/// else an error naming the byte offset. Linear, no recursion: safe on any input.
-std::string check_json_depth(std::string_view bytes, std::size_t max_depth = kMaxJsonDepth);
 
 /// Text made safe to print and to put in JSON: invalid UTF-8 bytes and control characters become
 /// \xNN, at most `max_bytes` bytes (cut on a character boundary, "..." appended when cut).

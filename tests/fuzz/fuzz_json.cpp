@@ -1,0 +1,36 @@
+// Differential: read_json must accept exactly what nlohmann::json::parse accepts (within the
+// nesting limit) and produce the same value with the same number types; never crash.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "gopreflight/webhook/json_reader.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const auto got = gopreflight::webhook::read_json(text, 64);
+  if (!got && got.error.rfind("JSON nests deeper than 64 levels", 0) == 0) return 0;  // nlohmann has no limit
+  if (text.find('\0') != std::string_view::npos) {
+    // nlohmann stops at a NUL byte and ignores the rest ("4\0garbage" reads as 4); read_json
+    // refuses any raw NUL: outside a string it is not JSON, inside one it must be escaped.
+    if (got) std::abort();
+    return 0;
+  }
+  nlohmann::json expected;
+  bool accepted = true;
+  try {
+    expected = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    accepted = false;
+  }
+  if (static_cast<bool>(got) != accepted) std::abort();
+  if (!accepted) {
+    if (got.error.rfind("not valid JSON: line ", 0) != 0) std::abort();
+    return 0;
+  }
+  if (got->type() != expected.type() || *got != expected || got->dump() != expected.dump()) std::abort();
+  return 0;
+}
