@@ -163,7 +163,7 @@ class Reader {
   bool object(json& out, std::size_t depth) {
     if (!enter(depth)) return false;
     ++p_;
-    out = json::object();
+    out = json(json::value_t::object);
     auto& members = *out.get_ptr<json::object_t*>();
     skip_space();
     if (p_ < end_ && *p_ == '}') {
@@ -180,7 +180,7 @@ class Reader {
       if (p_ >= end_ || *p_ != ':') return fail("expected ':' after an object key, found " + describe());
       ++p_;
       // The last of duplicate keys wins, as in nlohmann::json::parse.
-      auto [it, inserted] = members.try_emplace(key);
+      auto [it, inserted] = members.try_emplace(std::move(key));
       if (!inserted) it->second = json();
       if (!value(it->second, depth)) return false;
       skip_space();
@@ -199,7 +199,7 @@ class Reader {
   bool array(json& out, std::size_t depth) {
     if (!enter(depth)) return false;
     ++p_;
-    out = json::array();
+    out = json(json::value_t::array);
     auto& items = *out.get_ptr<json::array_t*>();
     skip_space();
     if (p_ < end_ && *p_ == ']') {
