@@ -284,27 +284,36 @@ class Reader {
 
   /// p_ at the opening quote; appends the decoded string to `out` and leaves p_ after the closing quote.
   bool string(std::string& out) {
-    ++p_;
-    const char* run = p_;
+    const char* q = p_ + 1;  // a local cursor: the hot loop stays in registers
+    const char* run = q;
     for (;;) {
-      if (p_ >= end_) return fail("unterminated string");
-      switch (kStringClass[static_cast<unsigned char>(*p_)]) {
-        case 0: ++p_; break;
+      while (q < end_ && kStringClass[static_cast<unsigned char>(*q)] == 0) ++q;
+      if (q >= end_) {
+        p_ = q;
+        return fail("unterminated string");
+      }
+      switch (kStringClass[static_cast<unsigned char>(*q)]) {
         case 1:
-          out.append(run, static_cast<std::size_t>(p_ - run));
-          ++p_;
+          out.append(run, static_cast<std::size_t>(q - run));
+          p_ = q + 1;
           return true;
         case 2:
-          out.append(run, static_cast<std::size_t>(p_ - run));
+          out.append(run, static_cast<std::size_t>(q - run));
+          p_ = q;
           if (!escape(out)) return false;
-          run = p_;
+          q = run = p_;
           break;
-        case 3: return fail("control character " + describe() + " in a string must be escaped");
+        case 3:
+          p_ = q;
+          return fail("control character " + describe() + " in a string must be escaped");
         default: {
-          const std::size_t n = utf8_sequence(reinterpret_cast<const unsigned char*>(p_),
+          const std::size_t n = utf8_sequence(reinterpret_cast<const unsigned char*>(q),
                                               reinterpret_cast<const unsigned char*>(end_));
-          if (n == 0) return fail("ill-formed UTF-8 " + describe() + " in a string");
-          p_ += n;
+          if (n == 0) {
+            p_ = q;
+            return fail("ill-formed UTF-8 " + describe() + " in a string");
+          }
+          q += n;
           break;
         }
       }
