@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gopreflight/webhook/admission.hpp"
+#include "gopreflight/webhook/policy_io.hpp"
 #include "helpers.hpp"
 
 using namespace gp_test;
@@ -171,5 +172,24 @@ TEST_SUITE("admission") {
     // The invalid byte in the parse error is shown escaped.
     auto bad_utf8 = engine.validate("{\"a\":\"\xff\"}");
     CHECK(bad_utf8.error.find("ill-formed UTF-8 byte 0xff in a string") != std::string::npos);
+  }
+}
+
+TEST_SUITE("admission") {
+  TEST_CASE("metadata.managedFields is not read: same decision with or without it; malformed still a 400") {
+    const Engine engine(builtin_policy());
+    const std::string bare = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"a","image":"x"}]}})";
+    const std::string with_fields =
+        R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","managedFields":[{"manager":"kubectl","operation":"Update",)"
+        R"("fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:containers":{"k:{\"name\":\"a\"}":{".":{},"f:image":{}}}}}}]},)"
+        R"("spec":{"containers":[{"name":"a","image":"x"}]}})";
+    const auto a = engine.validate(pod_request(bare));
+    const auto b = engine.validate(pod_request(with_fields));
+    REQUIRE(a.http_status == 200);
+    CHECK_FALSE(a.allowed);  // the built-in policy denies this bare Pod: the comparison is not trivial
+    CHECK(b.body == a.body);
+    const auto bad = engine.validate(pod_request(R"({"kind":"Pod","metadata":{"managedFields":[1,]},"spec":{}})"));
+    CHECK(bad.http_status == 400);
+    CHECK(bad.error.find("AdmissionReview: not valid JSON: ") == 0);
   }
 }

@@ -110,6 +110,29 @@ TEST_SUITE("json_reader") {
     CHECK(read_json(R"({"a":{"b":[[1]]}})", 3).error.rfind("JSON nests deeper than 3 levels at byte 11", 0) == 0);
   }
 
+  TEST_CASE("skipped members are checked but left out, at any depth") {
+    static constexpr std::string_view kSkip[] = {"managedFields"};
+    const std::string text =
+        R"({"metadata":{"name":"p","managedFields":[{"manager":"kubectl","fieldsV1":{"f:spec":{"f:containers":)"
+        R"({"k:{\"name\":\"api\"}":{".":{},"f:image":{}}}}},"time":"2026-11-27T10:00:00Z","n":1.5e3}]},)"
+        R"("spec":{"managedFields":true,"x":[{"managedFields":{"deep":[1,2,{"a":null}]},"y":"\u00e9"}]}})";
+    const auto r = read_json(text, 256, kSkip);
+    REQUIRE(r);
+    CHECK(*r == json::parse(R"({"metadata":{"name":"p"},"spec":{"x":[{"y":"\u00e9"}]}})"));
+    // A malformed skipped value is still an error, with the same message as without skipping.
+    for (const std::string bad : {R"({"managedFields":[1,]})", R"({"managedFields":"\q"})",
+                                  "{\"managedFields\":\"\xff\"}", R"({"managedFields":1e400})",
+                                  R"({"managedFields":{"a" 1}})", R"({"managedFields":[tru]})"}) {
+      CAPTURE(bad);
+      const auto skipped = read_json(bad, 256, kSkip);
+      REQUIRE_FALSE(skipped);
+      CHECK(skipped.error == read_json(bad).error);
+    }
+    // The nesting limit counts skipped levels too.
+    const std::string deep = R"({"managedFields":)" + std::string(300, '[') + std::string(300, ']') + "}";
+    CHECK(read_json(deep, 256, kSkip).error.rfind("JSON nests deeper than 256 levels", 0) == 0);
+  }
+
   TEST_CASE("every admission golden request reads the same as with nlohmann") {
     std::size_t n = 0;
     for (const auto& e : std::filesystem::directory_iterator(GP_ADMISSION_TESTDATA)) {

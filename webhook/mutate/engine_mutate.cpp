@@ -34,7 +34,9 @@ ReviewOutcome bad_request(std::string error) {
 
 ReviewOutcome Engine::mutate(std::string_view text) const {
   if (text.empty()) return bad_request("AdmissionReview: empty body");
-  auto parsed = read_json(text, kMaxDepth);  // nesting is limited while reading
+  // Nesting is limited while reading; managedFields (never patched, never read) is checked, not built.
+  constexpr std::string_view kUnread[] = {"managedFields"};
+  auto parsed = read_json(text, kMaxDepth, kUnread);
   if (!parsed) return bad_request("AdmissionReview: " + parsed.error);
   const json& review = *parsed;
   if (!review.is_object()) return bad_request("AdmissionReview: expected a JSON object");

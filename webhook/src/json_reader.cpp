@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -85,8 +86,8 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 
 class Reader {
  public:
-  Reader(std::string_view text, std::size_t max_depth)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth) {}
+  Reader(std::string_view text, std::size_t max_depth, std::span<const std::string_view> skip)
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth), skip_(skip) {}
 
   bool document(json& out) {
     if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;  // as nlohmann: a BOM is skipped
@@ -179,10 +180,14 @@ class Reader {
       skip_space();
       if (p_ >= end_ || *p_ != ':') return fail("expected ':' after an object key, found " + describe());
       ++p_;
-      // The last of duplicate keys wins, as in nlohmann::json::parse.
-      auto [it, inserted] = members.try_emplace(std::move(key));
-      if (!inserted) it->second = json();
-      if (!value(it->second, depth)) return false;
+      if (skipped(key)) {
+        if (!skip_value(depth)) return false;  // every occurrence is skipped: nothing to replace
+      } else {
+        // The last of duplicate keys wins, as in nlohmann::json::parse.
+        auto [it, inserted] = members.try_emplace(std::move(key));
+        if (!inserted) it->second = json();
+        if (!value(it->second, depth)) return false;
+      }
       skip_space();
       if (p_ < end_ && *p_ == ',') {
         ++p_;
@@ -219,6 +224,76 @@ class Reader {
         return true;
       }
       return fail("expected ',' or ']' after an array element, found " + describe());
+    }
+  }
+
+  bool skipped(const std::string& key) const {
+    for (const auto k : skip_) {
+      if (key == k) return true;
+    }
+    return false;
+  }
+
+  /// Checks one value exactly as value() does (same errors, same nesting limit) without building it.
+  bool skip_value(std::size_t depth) {
+    skip_space();
+    if (p_ >= end_) return fail("expected a value, found the end of the input");
+    switch (*p_) {
+      case '{': {
+        if (!enter(depth + 1)) return false;
+        ++p_;
+        skip_space();
+        if (p_ < end_ && *p_ == '}') {
+          ++p_;
+          return true;
+        }
+        for (;;) {
+          skip_space();
+          if (p_ >= end_ || *p_ != '"') return fail("expected a string as object key, found " + describe());
+          if (!skip_string()) return false;
+          skip_space();
+          if (p_ >= end_ || *p_ != ':') return fail("expected ':' after an object key, found " + describe());
+          ++p_;
+          if (!skip_value(depth + 1)) return false;
+          skip_space();
+          if (p_ < end_ && *p_ == ',') {
+            ++p_;
+            continue;
+          }
+          if (p_ < end_ && *p_ == '}') {
+            ++p_;
+            return true;
+          }
+          return fail("expected ',' or '}' after an object member, found " + describe());
+        }
+      }
+      case '[': {
+        if (!enter(depth + 1)) return false;
+        ++p_;
+        skip_space();
+        if (p_ < end_ && *p_ == ']') {
+          ++p_;
+          return true;
+        }
+        for (;;) {
+          if (!skip_value(depth + 1)) return false;
+          skip_space();
+          if (p_ < end_ && *p_ == ',') {
+            ++p_;
+            continue;
+          }
+          if (p_ < end_ && *p_ == ']') {
+            ++p_;
+            return true;
+          }
+          return fail("expected ',' or ']' after an array element, found " + describe());
+        }
+      }
+      case '"': return skip_string();
+      default: {
+        json scalar;  // literals and numbers never allocate
+        return value(scalar, depth);
+      }
     }
   }
 
@@ -283,7 +358,13 @@ class Reader {
   }
 
   /// p_ at the opening quote; appends the decoded string to `out` and leaves p_ after the closing quote.
-  bool string(std::string& out) {
+  bool string(std::string& out) { return scan_string<true>(&out); }
+
+  /// Checks a string exactly as string() does without keeping it.
+  bool skip_string() { return scan_string<false>(nullptr); }
+
+  template <bool Keep>
+  bool scan_string(std::string* out) {
     const char* q = p_ + 1;  // a local cursor: the hot loop stays in registers
     const char* run = q;
     for (;;) {
@@ -294,13 +375,18 @@ class Reader {
       }
       switch (kStringClass[static_cast<unsigned char>(*q)]) {
         case 1:
-          out.append(run, static_cast<std::size_t>(q - run));
+          if constexpr (Keep) out->append(run, static_cast<std::size_t>(q - run));
           p_ = q + 1;
           return true;
         case 2:
-          out.append(run, static_cast<std::size_t>(q - run));
+          if constexpr (Keep) out->append(run, static_cast<std::size_t>(q - run));
           p_ = q;
-          if (!escape(out)) return false;
+          if constexpr (Keep) {
+            if (!escape(*out)) return false;
+          } else {
+            scratch_.clear();
+            if (!escape(scratch_)) return false;
+          }
           q = run = p_;
           break;
         case 3:
@@ -394,6 +480,8 @@ class Reader {
   const char* p_;
   const char* end_;
   std::size_t max_depth_;
+  std::span<const std::string_view> skip_;
+  std::string scratch_;  ///< decoded escapes of skipped strings
   std::string error_;
   const char* error_at_ = nullptr;
   bool too_deep_ = false;
@@ -401,9 +489,10 @@ class Reader {
 
 }  // namespace
 
-Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth) {
+Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth,
+                                 std::span<const std::string_view> skip_members) {
   Parsed<json> out;
-  Reader r(text, max_depth);
+  Reader r(text, max_depth, skip_members);
   json v;
   if (!r.document(v)) {
     out.error = r.error();

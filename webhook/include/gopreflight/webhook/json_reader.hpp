@@ -9,6 +9,7 @@
 /// surrogates, bad numbers, trailing bytes), and also a raw NUL byte, which nlohmann takes as the
 /// end of the input ("4\0garbage" is 4 to it). tests/fuzz/fuzz_json.cpp checks that equivalence.
 #include <cstddef>
+#include <span>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +21,11 @@ namespace gopreflight::webhook {
 
 /// Parses `text` as one JSON value. Errors start with "JSON nests deeper than N levels" (refused
 /// before anything deeper is built) or "not valid JSON: line L, column C (byte B): what was found".
-Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth = kMaxJsonDepth);
+///
+/// Object members named in `skip_members` (at any depth) are checked exactly like the rest, so a
+/// malformed one is still an error, but left out of the value: the engine skips
+/// metadata.managedFields, which it never reads and which is often the largest part of a review.
+Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth = kMaxJsonDepth,
+                                 std::span<const std::string_view> skip_members = {});
 
 }  // namespace gopreflight::webhook
