@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -118,12 +119,25 @@ class Metrics {
   std::string render() const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, unsigned long long> reviews_;   // label set -> count
-  std::map<std::string, unsigned long long> rules_;     // label set -> count
-  std::map<int, unsigned long long> http_;              // status -> count
-  std::map<std::string, std::array<unsigned long long, kBuckets.size() + 1>> latency_;
-  std::map<std::string, double> latency_sum_;
+  /// Per-review counters are looked up under a shared lock with no allocation (the key is the
+  /// label values, length-prefixed, built in a per-thread buffer) and bumped atomically; only a
+  /// label set seen for the first time takes the lock exclusively.
+  struct Counter {
+    std::atomic<unsigned long long> n{0};
+  };
+  struct Histogram {
+    std::array<std::atomic<unsigned long long>, kBuckets.size() + 1> buckets{};
+    std::atomic<unsigned long long> sum_ns{0};
+  };
+  template <class V>
+  using Table = std::map<std::string, std::unique_ptr<V>, std::less<>>;
+  template <class V>
+  V& slot(Table<V>& table, std::string_view key);
+  mutable std::shared_mutex mu_;
+  Table<Counter> reviews_;    // endpoint, operation, kind, decision
+  Table<Counter> rules_;      // endpoint, rule
+  Table<Histogram> latency_;  // endpoint
+  std::array<std::atomic<unsigned long long>, 600> http_{};  // by status; [0] = outside 100-599
   std::atomic<unsigned long long> policy_ok_{0}, policy_fail_{0}, cert_ok_{0}, cert_fail_{0};
   std::atomic<long long> cert_not_after_{0}, in_flight_{0}, conn_active_{0}, conn_queued_{0};
   std::atomic<bool> ready_{false};
