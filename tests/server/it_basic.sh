@@ -116,6 +116,40 @@ print("slow clients cut")
 PY
 healthz_ok "slow clients"
 
+note "40 idle keep-alive connections (an apiserver keeps 25+) and 3 stalled clients: new clients still served, idle ones serve again"
+python3 - "$PORT" "$T/pod-review.json" "$WORK/ca.crt" "$SVC" <<'PY' || fail "idle keep-alive connections"
+import http.client, socket, ssl, sys, time
+port, review, ca, svc = int(sys.argv[1]), open(sys.argv[2], "rb").read(), sys.argv[3], sys.argv[4]
+ctx = ssl.create_default_context(cafile=ca)
+def conn():
+    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+    c.sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10), server_hostname=svc)
+    return c
+def post(c):
+    c.request("POST", "/validate", body=review, headers={"Content-Type": "application/json"})
+    r = c.getresponse(); r.read()
+    return r.status, r.getheader("Connection")
+idle = [conn() for _ in range(40)]
+for c in idle:
+    assert post(c) == (200, None), "first request on a keep-alive connection"
+# Stalled clients hold a worker each until the read timeout; they must not block others.
+stalled = [ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname=svc) for _ in range(3)]
+for s in stalled:
+    s.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\n")
+t0 = time.time()
+fresh = conn()
+assert post(fresh)[0] == 200
+assert time.time() - t0 < 1.5, "a new client waited %.1fs behind idle connections" % (time.time() - t0)
+c = conn(); c.request("GET", "/metrics"); m = c.getresponse().read().decode()
+active = [float(l.split()[1]) for l in m.splitlines() if l.startswith("gopreflight_webhook_connections_active ")]
+assert active and active[0] >= 44, "connections_active %s, want >= 44 (40 idle + 3 stalled + 2)" % active
+time.sleep(1)
+for c in idle:  # every idle connection is still open and answers again
+    assert post(c)[0] == 200, "second request on an idle keep-alive connection"
+print("idle keep-alive connections ok")
+PY
+healthz_ok "idle keep-alive connections"
+
 note "metrics: counters moved, certificate expiry exported"
 m=$(metric 'gopreflight_webhook_reviews_total{endpoint="mutate",operation="CREATE",kind="Pod",decision="patched"}')
 [ "${m:-0}" -ge 2 ] || fail "patched mutate reviews metric: ${m:-missing}"
