@@ -82,7 +82,7 @@ TlsStream::TlsStream(int sock, SSL* ssl, int read_timeout_ms, int write_timeout_
 }
 
 bool TlsStream::is_readable() const {
-  return in_pos_ < in_len_ || SSL_pending(ssl_) > 0 || wait_for(sock_, POLLIN, read_timeout_ms_);
+  return in_pos_ < in_len_ || SSL_has_pending(ssl_) == 1 || wait_for(sock_, POLLIN, read_timeout_ms_);
 }
 
 bool TlsStream::is_writable() const { return wait_for(sock_, POLLOUT, write_timeout_ms_); }
@@ -90,7 +90,13 @@ bool TlsStream::is_writable() const { return wait_for(sock_, POLLOUT, write_time
 ssize_t TlsStream::read_tls(char* ptr, std::size_t size) {
   const int n = static_cast<int>(std::min<std::size_t>(size, INT_MAX));
   for (;;) {
-    if (SSL_pending(ssl_) == 0 && !wait_for(sock_, POLLIN, read_timeout_ms_)) return -1;
+    // SSL_has_pending also sees unprocessed records in the read-ahead buffer (SSL_pending
+    // does not). After wait_request saw the socket readable, the first read skips the poll.
+    if (socket_readable_) {
+      socket_readable_ = false;
+    } else if (SSL_has_pending(ssl_) != 1 && !wait_for(sock_, POLLIN, read_timeout_ms_)) {
+      return -1;
+    }
     const int r = SSL_read(ssl_, ptr, n);
     if (r > 0) return r;
     const int err = SSL_get_error(ssl_, r);
@@ -144,7 +150,9 @@ bool TlsStream::flush() {
 }
 
 bool TlsStream::wait_request(int timeout_ms) {
-  return in_pos_ < in_len_ || SSL_pending(ssl_) > 0 || wait_for(sock_, POLLIN, timeout_ms);
+  if (in_pos_ < in_len_ || SSL_has_pending(ssl_) == 1) return true;
+  socket_readable_ = wait_for(sock_, POLLIN, timeout_ms);
+  return socket_readable_;
 }
 
 void TlsStream::get_remote_ip_and_port(std::string& ip, int& port) const {

@@ -54,6 +54,7 @@ class TlsStream final : public httplib::Stream {
   int read_timeout_ms_, write_timeout_ms_;
   std::unique_ptr<char[]> in_;
   std::size_t in_pos_ = 0, in_len_ = 0;
+  bool socket_readable_ = false;  ///< poll() just said so: the next read need not ask again
   std::string out_;
   std::string remote_ip_, local_ip_;
   int remote_port_ = -1, local_port_ = -1;

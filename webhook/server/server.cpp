@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <httplib.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -32,6 +31,7 @@
 #include "connection.hpp"
 #include "connection_table.hpp"
 #include "decision_log.hpp"
+#include "log_sink.hpp"
 #include "tls_internal.hpp"
 
 namespace gopreflight::webhook::server {
@@ -200,12 +200,11 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& level, std::strin
     error = "--log-level " + level + ": expected trace, debug, info, warn, error, critical or off";
     return nullptr;
   }
-  auto logger = std::make_shared<spdlog::logger>("gopreflight-webhook",
-                                                 std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("gopreflight-webhook", std::make_shared<BatchedStdoutSink>());
   logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
   logger->set_level(lvl);
-  // Decisions are flushed at least every second (one write per line would cost more than TLS);
-  // warnings and errors at once.
+  // Decisions are written at least every second, in batches (see log_sink.hpp); warnings and
+  // errors at once.
   logger->flush_on(spdlog::level::warn);
   spdlog::drop(logger->name());
   spdlog::register_logger(logger);
