@@ -150,6 +150,24 @@ print("idle keep-alive connections ok")
 PY
 healthz_ok "idle keep-alive connections"
 
+note "pipelined requests in one TLS write (the server's read buffer carries bytes over to the next request)"
+python3 - "$PORT" "$T/deployment-review.json" <<'PY' || fail "pipelined requests"
+import socket, ssl, sys, time
+port, body = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+req = b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x")
+t.sendall(req * 3 + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+t.settimeout(5); data = b""; t0 = time.time()
+while data.count(b"HTTP/1.1 200 OK") < 4 and time.time() - t0 < 5:
+    d = t.recv(65536)
+    if not d: break
+    data += d
+assert data.count(b"HTTP/1.1 200 OK") == 4, data[:300]
+assert data.count(b'"kind":"AdmissionReview"') == 3 and data.endswith(b"ok\n"), data[-200:]
+print("pipelined ok")
+PY
+
 note "metrics: counters moved, certificate expiry exported"
 m=$(metric 'gopreflight_webhook_reviews_total{endpoint="mutate",operation="CREATE",kind="Pod",decision="patched"}')
 [ "${m:-0}" -ge 2 ] || fail "patched mutate reviews metric: ${m:-missing}"
