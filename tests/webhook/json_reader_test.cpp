@@ -55,6 +55,19 @@ TEST_SUITE("json_reader") {
     }
   }
 
+  TEST_CASE("long strings: every special byte found at every offset of the 16-byte scan") {
+    for (std::size_t pos = 0; pos < 40; ++pos) {
+      const std::string pad(pos, 'x');
+      for (const std::string special : {"\\n", "\\\"", "\\u00e9", "\xc3\xa9", "\xe2\x82\xac", "\x7f", "\x01",
+                                        "\x1f", "\xff", "\x80", "\t"}) {
+        agree("\"" + pad + special + pad + "tail\"");
+        agree("{\"" + pad + special + "\":\"" + special + pad + "\"}");
+      }
+      agree("\"" + pad);  // unterminated at every length
+      agree("\"" + pad + "\"");
+    }
+  }
+
   TEST_CASE("refuses what nlohmann refuses") {
     for (const char* t : {"", " ", "nul", "tru", "falsey", "NaN", "Infinity", "+1", ".5", "1.", "1.e3", "1e",
                           "1e+", "01", "-", "--1", "0x10", "[1,]", "[,1]", "{\"a\":1,}", "{,}", "{\"a\"}",

@@ -14,6 +14,10 @@
 #include <string>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace gopreflight::webhook {
 namespace {
 
@@ -28,6 +32,27 @@ constexpr std::array<std::uint8_t, 256> kStringClass = [] {
   for (std::size_t c = 0x80; c < 0x100; ++c) t[c] = 4;
   return t;
 }();
+
+/// The first byte at or after p that is not plain string content (a quote, a backslash, a control
+/// character or a non-ASCII byte), or end. Sixteen bytes at a time where SSE2 is available (every
+/// x86-64 CPU): a signed compare below 0x20 catches controls and bytes >= 0x80 at once.
+inline const char* plain_run_end(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                         _mm_cmplt_epi8(v, space));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
+  }
+#endif
+  while (p < end && kStringClass[static_cast<unsigned char>(*p)] == 0) ++p;
+  return p;
+}
 
 inline bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -368,7 +393,7 @@ class Reader {
     const char* q = p_ + 1;  // a local cursor: the hot loop stays in registers
     const char* run = q;
     for (;;) {
-      while (q < end_ && kStringClass[static_cast<unsigned char>(*q)] == 0) ++q;
+      q = plain_run_end(q, end_);
       if (q >= end_) {
         p_ = q;
         return fail("unterminated string");
