@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gopreflight/webhook/admission.hpp"
 #include "gopreflight/webhook/policy_io.hpp"
@@ -117,6 +119,17 @@ TEST_SUITE("admission") {
     a.message = "cut \xe2\x82 here \xff";  // cut inside a multi-byte character, and a stray byte
     auto cut = json::parse(encode_admission_response("admission.k8s.io/v1", "u", a));
     CHECK(cut["response"]["status"]["message"] == "cut \xef\xbf\xbd\xef\xbf\xbd here \xef\xbf\xbd");
+    // Long messages: each special byte at every offset of the 16-byte scan.
+    for (std::size_t pos = 0; pos < 40; ++pos) {
+      const std::string pad(pos, 'x');
+      for (const auto& [raw, decoded] : std::vector<std::pair<std::string, std::string>>{
+               {"\"", "\""}, {"\\", "\\"}, {"\n", "\n"}, {"\x01", "\x01"}, {"\x7f", "\x7f"},
+               {"\xc3\xa9", "\xc3\xa9"}, {"\xff", "\xef\xbf\xbd"}, {"\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd"}}) {
+        a.message = pad + raw + pad + "end";
+        const auto long_msg = json::parse(encode_admission_response("admission.k8s.io/v1", "u", a));
+        CHECK(long_msg["response"]["status"]["message"] == pad + decoded + pad + "end");
+      }
+    }
   }
 
   TEST_CASE("bad bodies: a clear 400, never allowed, never a crash") {

@@ -1,9 +1,8 @@
 // AdmissionReview envelope: decoding with field-named errors, encoding.
 #include "gopreflight/webhook/admission.hpp"
 
-#include <array>
-
 #include "gopreflight/webhook/pod_views.hpp"
+#include "src/json_scan.hpp"
 
 namespace gopreflight::webhook {
 
@@ -138,13 +137,6 @@ Parsed<AdmissionRequest> decode_admission_request(const json& review) {
 
 namespace {
 
-/// Bytes copied into a JSON string as they are: printable ASCII except '"' and '\\'.
-constexpr std::array<bool, 256> kPlainAscii = [] {
-  std::array<bool, 256> t{};
-  for (std::size_t c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
-  return t;
-}();
-
 /// Appends `v` as a JSON string: escapes quotes, backslashes and control characters, and writes
 /// U+FFFD for bytes that are not valid UTF-8 (so the output is always valid JSON).
 void append_json_string(std::string& out, std::string_view v) {
@@ -152,9 +144,8 @@ void append_json_string(std::string& out, std::string_view v) {
   out.push_back('"');
   for (std::size_t i = 0; i < v.size();) {
     const auto b = static_cast<unsigned char>(v[i]);
-    if (kPlainAscii[b]) {
-      std::size_t j = i + 1;  // copy runs of plain ASCII at once
-      while (j < v.size() && kPlainAscii[static_cast<unsigned char>(v[j])]) ++j;
+    if (kJsonStringClass[b] == 0) {  // copy runs of plain ASCII at once
+      const std::size_t j = static_cast<std::size_t>(json_plain_run_end(v.data() + i, v.data() + v.size()) - v.data());
       out.append(v.data() + i, j - i);
       i = j;
       continue;
