@@ -62,7 +62,4 @@ std::string gomaxprocs_value(long long millicores);
 /// RFC 4648 base64 (the AdmissionReview `patch` field).
 std::string base64_encode(std::string_view bytes);
 
-/// Deepest nesting of objects/arrays in a JSON text (strings skipped); stops counting at `cap`+1.
-std::size_t json_nesting_depth(std::string_view text, std::size_t cap);
-
 }  // namespace gopreflight::webhook::mutate
