@@ -183,8 +183,9 @@ make_client apiserver
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -keyout "$WORK/rogue.key" \
   -out "$WORK/rogue.crt" -subj /CN=rogue 2>/dev/null
 : > "$LOG"
+cp "$WORK/ca.crt" "$WORK/client-ca.pem"
 "$BIN" serve --listen 127.0.0.1:0 --tls-cert-file "$WORK/secret/tls.crt" --tls-private-key-file "$WORK/secret/tls.key" \
-  --client-ca-file "$WORK/ca.crt" --policy "$T/policy.yaml" >"$LOG" 2>&1 &
+  --client-ca-file "$WORK/client-ca.pem" --reload-interval-ms 100 --policy "$T/policy.yaml" >"$LOG" 2>&1 &
 SERVER_PID=$!
 for i in $(seq 1 100); do
   PORT=$(sed -n 's/.*"msg":"serving".*"listen":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$LOG" | head -1)
@@ -195,5 +196,30 @@ done
 [ "$(code GET /healthz --cert "$WORK/rogue.crt" --key "$WORK/rogue.key")" = 000 ] || fail "certificate from another CA was accepted"
 [ "$(code POST /validate --cert "$WORK/apiserver.crt" --key "$WORK/apiserver.key" "${J[@]}" --data-binary @"$T/pod-review.json")" = 200 ] ||
   fail "client certificate from the CA refused"
+
+note "--client-ca-file is re-read when it changes: a new CA in force without a restart; a broken file keeps it"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -keyout "$WORK/ca2.key" -out "$WORK/ca2.crt" \
+  -subj "/CN=gopreflight test client CA 2" -addext "basicConstraints=critical,CA:TRUE" \
+  -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/apiserver2.key" -out "$WORK/apiserver2.csr" \
+  -subj "/CN=kube-apiserver" 2>/dev/null
+printf 'extendedKeyUsage=clientAuth\nbasicConstraints=critical,CA:FALSE\n' > "$WORK/apiserver2.ext"
+openssl x509 -req -in "$WORK/apiserver2.csr" -CA "$WORK/ca2.crt" -CAkey "$WORK/ca2.key" -CAcreateserial -days 2 \
+  -out "$WORK/apiserver2.crt" -extfile "$WORK/apiserver2.ext" 2>/dev/null
+[ "$(code GET /healthz --cert "$WORK/apiserver2.crt" --key "$WORK/apiserver2.key")" = 000 ] || fail "CA 2 accepted before it was installed"
+cp "$WORK/ca2.crt" "$WORK/client-ca.pem.tmp" && mv "$WORK/client-ca.pem.tmp" "$WORK/client-ca.pem"
+for i in $(seq 1 100); do grep -q '"msg":"client CA reloaded"' "$LOG" && break; sleep 0.05; done
+grep -q '"msg":"client CA reloaded"' "$LOG" || fail "client CA change not picked up"
+[ "$(code POST /validate --cert "$WORK/apiserver2.crt" --key "$WORK/apiserver2.key" "${J[@]}" --data-binary @"$T/pod-review.json")" = 200 ] ||
+  fail "client certificate from the new CA refused after the reload"
+[ "$(code GET /healthz --cert "$WORK/apiserver.crt" --key "$WORK/apiserver.key")" = 000 ] || fail "old CA still accepted after the reload"
+echo "not a certificate" > "$WORK/client-ca.pem.tmp" && mv "$WORK/client-ca.pem.tmp" "$WORK/client-ca.pem"
+for i in $(seq 1 100); do grep -q '"msg":"client CA reload failed; keeping the previous one"' "$LOG" && break; sleep 0.05; done
+grep -q '"msg":"client CA reload failed; keeping the previous one".*no PEM CA certificate found' "$LOG" || fail "broken client CA file not reported"
+[ "$(code GET /healthz --cert "$WORK/apiserver2.crt" --key "$WORK/apiserver2.key")" = 200 ] || fail "previous client CA not kept"
+curl -sS --cacert "$WORK/ca.crt" --cert "$WORK/apiserver2.crt" --key "$WORK/apiserver2.key" --resolve "$SVC:$PORT:127.0.0.1" \
+  "https://$SVC:$PORT/metrics" > "$WORK/metrics-ca.txt" || fail "metrics with the new client certificate"
+grep -qx 'gopreflight_webhook_certificate_reloads_total{result="success"} 1' "$WORK/metrics-ca.txt" || fail "client CA reload not counted"
+grep -qx 'gopreflight_webhook_certificate_reloads_total{result="failure"} 1' "$WORK/metrics-ca.txt" || fail "broken client CA not counted"
 stop_server
 echo "PASS: it_basic"

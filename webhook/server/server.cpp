@@ -395,6 +395,7 @@ class Reloader {
   explicit Reloader(State& st) : st_(st) {
     cert_seen_ = {fingerprint(st.opts.cert_file), fingerprint(st.opts.key_file)};
     if (st.opts.policy_file) policy_seen_ = fingerprint(*st.opts.policy_file);
+    if (st.opts.client_ca_file) ca_seen_ = fingerprint(*st.opts.client_ca_file);
   }
   void check() {
     const std::pair<FileFingerprint, FileFingerprint> now = {fingerprint(st_.opts.cert_file),
@@ -413,6 +414,22 @@ class Reloader {
         st_.metrics.certificate_reload(false);
         log_event(*st_.log, spdlog::level::err, "certificate reload failed; keeping the previous one",
                   {{"error", err}});
+      }
+    }
+    if (st_.opts.client_ca_file) {
+      const FileFingerprint c = fingerprint(*st_.opts.client_ca_file);
+      if (c != ca_seen_) {
+        ca_seen_ = c;
+        std::string err;
+        if (auto ca = load_client_ca(*st_.opts.client_ca_file, err)) {
+          st_.certs.set_client_ca(std::move(ca));
+          st_.metrics.certificate_reload(true);
+          log_event(*st_.log, spdlog::level::info, "client CA reloaded", {{"client_ca", *st_.opts.client_ca_file}});
+        } else {
+          st_.metrics.certificate_reload(false);
+          log_event(*st_.log, spdlog::level::err, "client CA reload failed; keeping the previous one",
+                    {{"error", err}});
+        }
       }
     }
     if (st_.opts.policy_file) {
@@ -440,6 +457,7 @@ class Reloader {
   State& st_;
   std::pair<FileFingerprint, FileFingerprint> cert_seen_;
   FileFingerprint policy_seen_;
+  FileFingerprint ca_seen_;
 };
 
 int bound_port(int fd) {

@@ -47,6 +47,14 @@ int cert_cb(SSL* ssl, void* arg) {
   const auto& impl = pair->impl();
   if (SSL_use_certificate(ssl, impl.cert) != 1 || SSL_use_PrivateKey(ssl, impl.key) != 1) return 0;
   if (SSL_set1_chain(ssl, impl.chain) != 1) return 0;
+  // The client CA in force now: the handshake verifies the client's chain against it later, and
+  // its names go into this handshake's CertificateRequest.
+  if (const auto ca = store->client_ca()) {
+    if (SSL_set1_verify_cert_store(ssl, ca->store) != 1) return 0;
+    STACK_OF(X509_NAME)* names = SSL_dup_CA_list(ca->names);
+    if (names == nullptr) return 0;
+    SSL_set_client_CA_list(ssl, names);  // takes ownership
+  }
   return 1;
 }
 
@@ -228,19 +236,55 @@ bool configure_ssl_ctx(SSL_CTX& ctx, CertStore& store, const std::optional<std::
   static const unsigned char sid[] = "gopreflight-webhook";
   SSL_CTX_set_session_id_context(c, sid, sizeof sid - 1);
   if (client_ca) {
-    if (SSL_CTX_load_verify_locations(c, client_ca->c_str(), nullptr) != 1) {
-      error = *client_ca + ": cannot load client CA certificates: " + openssl_error();
-      return false;
-    }
-    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(client_ca->c_str());
-    if (!names) {
-      error = *client_ca + ": no CA certificate names found: " + openssl_error();
-      return false;
-    }
-    SSL_CTX_set_client_CA_list(c, names);
+    // Loaded into the store, not the context: cert_cb hands each handshake the CA in force, so a
+    // changed --client-ca-file takes effect on new connections without a restart.
+    auto ca = load_client_ca(*client_ca, error);
+    if (!ca) return false;
+    store.set_client_ca(std::move(ca));
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   }
   return true;
+}
+
+ClientCa::~ClientCa() {
+  if (store != nullptr) X509_STORE_free(store);
+  if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
+}
+
+std::shared_ptr<const ClientCa> load_client_ca(const std::string& path, std::string& error) {
+  auto ca = std::make_shared<ClientCa>();
+  ca->store = X509_STORE_new();
+  ca->names = sk_X509_NAME_new_null();
+  BIO* in = BIO_new_file(path.c_str(), "r");
+  if (ca->store == nullptr || ca->names == nullptr || in == nullptr) {
+    if (in != nullptr) BIO_free(in);
+    error = path + ": cannot read the client CA file: " + openssl_error();
+    return nullptr;
+  }
+  int count = 0;
+  while (X509* cert = PEM_read_bio_X509(in, nullptr, nullptr, nullptr)) {
+    const bool added = X509_STORE_add_cert(ca->store, cert) == 1;
+    X509_NAME* name = X509_NAME_dup(X509_get_subject_name(cert));
+    X509_free(cert);
+    if (!added || name == nullptr || sk_X509_NAME_push(ca->names, name) == 0) {
+      if (name != nullptr) X509_NAME_free(name);
+      BIO_free(in);
+      error = path + ": cannot use CA certificate " + std::to_string(count + 1) + ": " + openssl_error();
+      return nullptr;
+    }
+    ++count;
+  }
+  BIO_free(in);
+  // The loop ends on end of file (PEM_R_NO_START_LINE) or on a broken block.
+  const unsigned long last = ERR_peek_last_error();
+  if (count == 0 || (last != 0 && !(ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE))) {
+    const std::string why = count == 0 ? "no PEM CA certificate found" : "a PEM block after certificate " + std::to_string(count) + " is broken";
+    ERR_clear_error();
+    error = path + ": " + why;
+    return nullptr;
+  }
+  ERR_clear_error();
+  return ca;
 }
 
 std::optional<DevCertificates> make_dev_certificates(const std::string& dir,

@@ -19,15 +19,34 @@ struct CertPair::Impl {
   ~Impl();
 };
 
-/// The certificate served to new handshakes; swapped atomically on reload so handshakes in
-/// progress keep the pair they started with (SSL_use_* takes its own references).
+/// The CA certificates client certificates are verified against (--client-ca-file), and the
+/// names sent in the CertificateRequest.
+struct ClientCa {
+  X509_STORE* store = nullptr;
+  STACK_OF(X509_NAME)* names = nullptr;
+  ClientCa() = default;
+  ClientCa(const ClientCa&) = delete;
+  ClientCa& operator=(const ClientCa&) = delete;
+  ~ClientCa();
+};
+
+/// Reads a PEM bundle of CA certificates; null with `error` naming the file when it holds none
+/// or cannot be read.
+std::shared_ptr<const ClientCa> load_client_ca(const std::string& path, std::string& error);
+
+/// The certificate served to new handshakes and the client CA they verify against; each swapped
+/// atomically on reload so handshakes in progress keep what they started with (SSL_use_* and
+/// SSL_set1_verify_cert_store take their own references).
 class CertStore {
  public:
   std::shared_ptr<const CertPair> current() const { return pair_.load(); }
   void set(std::shared_ptr<const CertPair> p) { pair_.store(std::move(p)); }
+  std::shared_ptr<const ClientCa> client_ca() const { return ca_.load(); }
+  void set_client_ca(std::shared_ptr<const ClientCa> ca) { ca_.store(std::move(ca)); }
 
  private:
   std::atomic<std::shared_ptr<const CertPair>> pair_;
+  std::atomic<std::shared_ptr<const ClientCa>> ca_;
 };
 
 /// TLS 1.2/1.3 only, ECDHE + AEAD ciphers, ALPN http/1.1, the certificate from `store` per
