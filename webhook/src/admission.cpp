@@ -8,38 +8,6 @@ namespace gopreflight::webhook {
 
 using nlohmann::json;
 
-namespace {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
-std::size_t utf8_len(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return 1;
-  std::size_t n = 0;
-  unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;  // no UTF-16 surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    const unsigned l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
-    if (b < l || b > h) return 0;
-  }
-  return n;
-}
-
-}  // namespace
-
 std::string printable(std::string_view text, std::size_t max_bytes) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
@@ -47,7 +15,7 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
   for (std::size_t i = 0; i < text.size();) {
     std::string piece;
     const auto b = static_cast<unsigned char>(text[i]);
-    const std::size_t n = utf8_len(text, i);
+    const std::size_t n = utf8_sequence_length(text, i);
     if (n == 1 && (b >= 0x20 || b == '\n') && b != 0x7F) {
       piece.assign(1, text[i]);
       i += 1;
@@ -165,7 +133,7 @@ void append_json_string(std::string& out, std::string_view v) {
       ++i;
       continue;
     }
-    const std::size_t n = utf8_len(v, i);
+    const std::size_t n = utf8_sequence_length(v, i);
     if (n == 0) {
       out += "\\ufffd";
       ++i;

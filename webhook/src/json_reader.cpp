@@ -32,33 +32,6 @@ int hex_value(char c) {
   return -1;
 }
 
-/// Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates, at most
-/// U+10FFFF), or 0.
-std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
-  const unsigned b0 = p[0];
-  std::size_t n = 0;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (static_cast<std::size_t>(end - p) < n) return 0;
-  if (p[1] < lo || p[1] > hi) return 0;
-  for (std::size_t i = 2; i < n; ++i) {
-    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
-  }
-  return n;
-}
-
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));
@@ -84,7 +57,7 @@ class Reader {
 
   bool document(json& out) {
     if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;  // as nlohmann: a BOM is skipped
-    if (!value(out, 0)) return false;
+    if (!value(&out, 0)) return false;
     skip_space();
     if (p_ != end_) return fail("found " + describe() + " after the end of the JSON value");
     return true;
@@ -126,16 +99,34 @@ class Reader {
     while (p_ < end_ && is_space(*p_)) ++p_;
   }
 
-  bool value(json& out, std::size_t depth) {
+  /// One value into *out; with Keep false the value is checked exactly the same way (same errors,
+  /// same nesting limit) but nothing is built, and out is unused.
+  template <bool Keep = true>
+  bool value(json* out, std::size_t depth) {
     skip_space();
     if (p_ >= end_) return fail("expected a value, found the end of the input");
     switch (*p_) {
-      case '{': return object(out, depth + 1);
-      case '[': return array(out, depth + 1);
-      case '"': {
-        out = json::string_t();
-        return string(*out.get_ptr<json::string_t*>());
-      }
+      case '{': return object<Keep>(out, depth + 1);
+      case '[': return array<Keep>(out, depth + 1);
+      case '"':
+        if constexpr (Keep) {
+          *out = json::string_t();
+          return string(*out->get_ptr<json::string_t*>());
+        } else {
+          return skip_string();
+        }
+      default:
+        if constexpr (Keep) {
+          return scalar(*out);
+        } else {
+          json ignored;  // literals and numbers never allocate
+          return scalar(ignored);
+        }
+    }
+  }
+
+  bool scalar(json& out) {
+    switch (*p_) {
       case 't': return literal(out, "true", 4, json(true));
       case 'f': return literal(out, "false", 5, json(false));
       case 'n': return literal(out, "null", 4, json(nullptr));
@@ -154,11 +145,15 @@ class Reader {
     return false;
   }
 
-  bool object(json& out, std::size_t depth) {
+  template <bool Keep>
+  bool object(json* out, std::size_t depth) {
     if (!enter(depth)) return false;
     ++p_;
-    out = json(json::value_t::object);
-    auto& members = *out.get_ptr<json::object_t*>();
+    json::object_t* members = nullptr;
+    if constexpr (Keep) {
+      *out = json(json::value_t::object);
+      members = out->get_ptr<json::object_t*>();
+    }
     skip_space();
     if (p_ < end_ && *p_ == '}') {
       ++p_;
@@ -168,18 +163,26 @@ class Reader {
     for (;;) {
       skip_space();
       if (p_ >= end_ || *p_ != '"') return fail("expected a string as object key, found " + describe());
-      key.clear();
-      if (!string(key)) return false;
+      if constexpr (Keep) {
+        key.clear();
+        if (!string(key)) return false;
+      } else if (!skip_string()) {
+        return false;
+      }
       skip_space();
       if (p_ >= end_ || *p_ != ':') return fail("expected ':' after an object key, found " + describe());
       ++p_;
-      if (skipped(key)) {
-        if (!skip_value(depth)) return false;  // every occurrence is skipped: nothing to replace
-      } else {
-        // The last of duplicate keys wins, as in nlohmann::json::parse.
-        auto [it, inserted] = members.try_emplace(std::move(key));
-        if (!inserted) it->second = json();
-        if (!value(it->second, depth)) return false;
+      if constexpr (Keep) {
+        if (skipped(key)) {
+          if (!value<false>(nullptr, depth)) return false;  // every occurrence is skipped: nothing to replace
+        } else {
+          // The last of duplicate keys wins, as in nlohmann::json::parse.
+          auto [it, inserted] = members->try_emplace(std::move(key));
+          if (!inserted) it->second = json();
+          if (!value(&it->second, depth)) return false;
+        }
+      } else if (!value<false>(nullptr, depth)) {
+        return false;
       }
       skip_space();
       if (p_ < end_ && *p_ == ',') {
@@ -194,19 +197,27 @@ class Reader {
     }
   }
 
-  bool array(json& out, std::size_t depth) {
+  template <bool Keep>
+  bool array(json* out, std::size_t depth) {
     if (!enter(depth)) return false;
     ++p_;
-    out = json(json::value_t::array);
-    auto& items = *out.get_ptr<json::array_t*>();
+    json::array_t* items = nullptr;
+    if constexpr (Keep) {
+      *out = json(json::value_t::array);
+      items = out->get_ptr<json::array_t*>();
+    }
     skip_space();
     if (p_ < end_ && *p_ == ']') {
       ++p_;
       return true;
     }
     for (;;) {
-      items.emplace_back();
-      if (!value(items.back(), depth)) return false;
+      if constexpr (Keep) {
+        items->emplace_back();
+        if (!value(&items->back(), depth)) return false;
+      } else if (!value<false>(nullptr, depth)) {
+        return false;
+      }
       skip_space();
       if (p_ < end_ && *p_ == ',') {
         ++p_;
@@ -225,69 +236,6 @@ class Reader {
       if (key == k) return true;
     }
     return false;
-  }
-
-  /// Checks one value exactly as value() does (same errors, same nesting limit) without building it.
-  bool skip_value(std::size_t depth) {
-    skip_space();
-    if (p_ >= end_) return fail("expected a value, found the end of the input");
-    switch (*p_) {
-      case '{': {
-        if (!enter(depth + 1)) return false;
-        ++p_;
-        skip_space();
-        if (p_ < end_ && *p_ == '}') {
-          ++p_;
-          return true;
-        }
-        for (;;) {
-          skip_space();
-          if (p_ >= end_ || *p_ != '"') return fail("expected a string as object key, found " + describe());
-          if (!skip_string()) return false;
-          skip_space();
-          if (p_ >= end_ || *p_ != ':') return fail("expected ':' after an object key, found " + describe());
-          ++p_;
-          if (!skip_value(depth + 1)) return false;
-          skip_space();
-          if (p_ < end_ && *p_ == ',') {
-            ++p_;
-            continue;
-          }
-          if (p_ < end_ && *p_ == '}') {
-            ++p_;
-            return true;
-          }
-          return fail("expected ',' or '}' after an object member, found " + describe());
-        }
-      }
-      case '[': {
-        if (!enter(depth + 1)) return false;
-        ++p_;
-        skip_space();
-        if (p_ < end_ && *p_ == ']') {
-          ++p_;
-          return true;
-        }
-        for (;;) {
-          if (!skip_value(depth + 1)) return false;
-          skip_space();
-          if (p_ < end_ && *p_ == ',') {
-            ++p_;
-            continue;
-          }
-          if (p_ < end_ && *p_ == ']') {
-            ++p_;
-            return true;
-          }
-          return fail("expected ',' or ']' after an array element, found " + describe());
-        }
-      }
-      case '"': return skip_string();
-      default: {
-        json scalar;  // literals and numbers never allocate
-        return value(scalar, depth);
-      }
-    }
   }
 
   bool literal(json& out, const char* word, std::size_t n, json v) {
@@ -386,8 +334,8 @@ class Reader {
           p_ = q;
           return fail("control character " + describe() + " in a string must be escaped");
         default: {
-          const std::size_t n = utf8_sequence(reinterpret_cast<const unsigned char*>(q),
-                                              reinterpret_cast<const unsigned char*>(end_));
+          const std::size_t n = utf8_sequence_length(std::string_view(begin_, static_cast<std::size_t>(end_ - begin_)),
+                                                     static_cast<std::size_t>(q - begin_));
           if (n == 0) {
             p_ = q;
             return fail("ill-formed UTF-8 " + describe() + " in a string");
