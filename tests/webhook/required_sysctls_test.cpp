@@ -110,6 +110,23 @@ TEST_SUITE("rules") {
     CHECK(out3.empty());
   }
 
+  TEST_CASE("requiredSysctls: names compare as normalize_sysctl_name does, on either side") {
+    // The policy may spell a name either way too; a dot inside a slash-separated segment stays a dot.
+    TestPod p(with_sysctls(json::array({{{"name", "net/ipv4/conf/eno2.100/rp_filter"}, {"value", "1"}}})));
+    for (const char* policy_name : {"net.ipv4.conf.eno2/100.rp_filter", "net/ipv4/conf/eno2.100/rp_filter"}) {
+      rules::Findings out;
+      rules::required_sysctls(p.view, {req(policy_name, {}, {}, "2")}, out);
+      REQUIRE(out.size() == 1);
+      CHECK(out[0].path == "spec.securityContext.sysctls[0].value");  // found, value wrong
+    }
+    for (const char* other : {"net.ipv4.conf.eno2.100.rp_filter", "net/ipv4/conf/eno2/100/rp_filter"}) {
+      rules::Findings out;
+      rules::required_sysctls(p.view, {req(other, {}, {}, "1")}, out);
+      REQUIRE(out.size() == 1);
+      CHECK(out[0].path == "spec.securityContext.sysctls");  // not found: same length, other name
+    }
+  }
+
   TEST_CASE("normalize helpers") {
     CHECK(rules::normalize_sysctl_name("net/ipv4/conf/eno2.100/rp_filter") == "net.ipv4.conf.eno2/100.rp_filter");
     CHECK(rules::normalize_sysctl_name("net.ipv4.conf.eno2/100.rp_filter") == "net.ipv4.conf.eno2/100.rp_filter");

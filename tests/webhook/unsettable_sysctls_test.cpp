@@ -109,4 +109,17 @@ TEST_SUITE("rules") {
     REQUIRE(out.size() == 1);
     CHECK(out[0].path == "spec.securityContext.sysctls[0].name");
   }
+
+  TEST_CASE("unsettableSysctls: the kept safe set is the one computed per version") {
+    for (int minor = -1; minor <= pss::newest_known_minor() + 3; ++minor) {
+      pss::Version v;
+      v.latest = false;
+      v.minor = minor;
+      CHECK(pss::baseline_allowed_sysctls_ref(v) == pss::baseline_allowed_sysctls(v));
+    }
+    pss::Version latest;
+    latest.latest = true;
+    CHECK(pss::baseline_allowed_sysctls_ref(latest) == pss::baseline_allowed_sysctls(latest));
+    CHECK_FALSE(pss::baseline_allowed_sysctls_ref(latest).empty());
+  }
 }

@@ -113,6 +113,18 @@ std::vector<std::string> baseline_allowed_sysctls(const Version& version) {
   return detail::sysctls_allowed(version.latest ? newest : std::min(version.minor, newest));
 }
 
+const std::vector<std::string>& baseline_allowed_sysctls_ref(const Version& version) {
+  static const std::vector<std::vector<std::string>> by_minor = [] {
+    std::vector<std::vector<std::string>> v;
+    for (int m = 0; m <= newest_known_minor(); ++m) v.push_back(detail::sysctls_allowed(m));
+    return v;
+  }();
+  const int newest = newest_known_minor();
+  static const std::vector<std::string> kNone;
+  const int minor = version.latest ? newest : std::min(version.minor, newest);
+  return minor < 0 ? kNone : by_minor[static_cast<std::size_t>(minor)];
+}
+
 namespace {
 
 /// The newest entry of `c` in force at `minor`, or null when the check starts later.

@@ -20,6 +20,24 @@ std::optional<long long> parse_integer(std::string_view s) {
   return v;
 }
 
+/// normalize_sysctl_name(a) == normalize_sysctl_name(b), without building either.
+bool same_sysctl_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const auto slashed = [](std::string_view n) {
+    const auto first = n.find_first_of("./");
+    return first != std::string_view::npos && n[first] == '/';
+  };
+  const bool sa = slashed(a), sb = slashed(b);
+  const auto norm = [](char c, bool swap) {
+    if (!swap) return c;
+    return c == '/' ? '.' : c == '.' ? '/' : c;
+  };
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (norm(a[i], sa) != norm(b[i], sb)) return false;
+  }
+  return true;
+}
+
 /// The value to suggest: `equals`, else the bound that makes the sysctl pass.
 std::string wanted_value(const RequiredSysctl& r) {
   if (r.equals) return normalize_whitespace(*r.equals);
@@ -40,51 +58,51 @@ std::string requirement(const RequiredSysctl& r) {
 
 void required_sysctls(const PodView& pod, const std::vector<RequiredSysctl>& required, Findings& out) {
   if (required.empty() || pod.spec == nullptr) return;
+  // Paths, fixes and messages are built only for a finding: a passing Pod allocates little here.
   const std::string list_path = pod.spec_path + ".securityContext.sysctls";
   const auto* sc = detail::object_at(pod.spec, "securityContext");
   const auto* sysctls = detail::array_at(sc, "sysctls");
   for (const auto& r : required) {
-    const std::string want_name = normalize_sysctl_name(r.name);
     // The last entry wins if a name repeats (the API server refuses duplicates anyway).
     std::size_t found = std::string::npos;
     const std::string* value = nullptr;
     if (sysctls != nullptr) {
       for (std::size_t i = 0; i < sysctls->size(); ++i) {
         const auto* name = detail::string_at(&(*sysctls)[i], "name");
-        if (name != nullptr && normalize_sysctl_name(*name) == want_name) {
+        if (name != nullptr && same_sysctl_name(*name, r.name)) {
           found = i;
           value = detail::string_at(&(*sysctls)[i], "value");
         }
       }
     }
-    const std::string line = "{name: " + r.name + ", value: " + dq(wanted_value(r)) + "}";
     if (found == std::string::npos) {
+      const std::string line = "{name: " + r.name + ", value: " + dq(wanted_value(r)) + "}";
       out.push_back(finding("requiredSysctls", r.name, list_path,
                             "sysctl " + r.name + " is not set; the policy requires it (" + requirement(r) + ")",
                             "add to " + list_path + ": " + line, r.mode));
       continue;
     }
-    const std::string entry_path = list_path + "[" + std::to_string(found) + "].value";
-    const std::string have = value != nullptr ? *value : std::string();
-    const std::string fix = "set " + entry_path + ": " + dq(wanted_value(r));
+    const auto entry_path = [&] { return list_path + "[" + std::to_string(found) + "].value"; };
+    const std::string_view have = value != nullptr ? std::string_view(*value) : std::string_view();
+    const auto fix = [&] { return "set " + entry_path() + ": " + dq(wanted_value(r)); };
     if (r.equals) {
       if (normalize_whitespace(have) != normalize_whitespace(*r.equals)) {
-        out.push_back(finding("requiredSysctls", r.name, entry_path,
-                              "sysctl " + r.name + " is " + dq(have) + "; it " + requirement(r), fix, r.mode));
+        out.push_back(finding("requiredSysctls", r.name, entry_path(),
+                              "sysctl " + r.name + " is " + dq(have) + "; it " + requirement(r), fix(), r.mode));
       }
       continue;
     }
     if (!r.min && !r.max) continue;  // presence was all that was asked
     const auto v = parse_integer(have);
     if (!v) {
-      out.push_back(finding("requiredSysctls", r.name, entry_path,
+      out.push_back(finding("requiredSysctls", r.name, entry_path(),
                             "sysctl " + r.name + " is " + dq(have) + ", not an integer; it " + requirement(r),
-                            fix, r.mode));
+                            fix(), r.mode));
       continue;
     }
     if ((r.min && *v < *r.min) || (r.max && *v > *r.max)) {
-      out.push_back(finding("requiredSysctls", r.name, entry_path,
-                            "sysctl " + r.name + " is " + std::to_string(*v) + "; it " + requirement(r), fix,
+      out.push_back(finding("requiredSysctls", r.name, entry_path(),
+                            "sysctl " + r.name + " is " + std::to_string(*v) + "; it " + requirement(r), fix(),
                             r.mode));
     }
   }

@@ -24,18 +24,18 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
   if (sysctls == nullptr || sysctls->empty()) return;
   const bool host_network = detail::bool_at(pod.spec, "hostNetwork").value_or(false);
   const bool host_ipc = detail::bool_at(pod.spec, "hostIPC").value_or(false);
-  const auto safe = pss::baseline_allowed_sysctls(kubelet_version);
+  // Paths and texts are built only for a finding: a clean Pod allocates nothing here.
+  const auto& safe = pss::baseline_allowed_sysctls_ref(kubelet_version);
   const std::string list_path = pod.spec_path + ".securityContext.sysctls";
-  const std::string version = kubelet_version.str();
-  const std::string node_fix =
+  const char* node_fix =
       "; set it on the node instead (sysctl -w / /etc/sysctl.d, or a node-tuning DaemonSet) and verify "
       "it with gopreflight-check";
 
   for (std::size_t i = 0; i < sysctls->size(); ++i) {
-    const std::string path = list_path + "[" + std::to_string(i) + "]";
+    const auto path = [&] { return list_path + "[" + std::to_string(i) + "]"; };
     const auto* raw = detail::string_at(&(*sysctls)[i], "name");
     if (raw == nullptr || raw->empty()) {
-      out.push_back(detail::finding("unsettableSysctls", "", path + ".name",
+      out.push_back(detail::finding("unsettableSysctls", "", path() + ".name",
                                     "sysctl entry has no name; the API server and kubelet refuse it",
                                     "set name (e.g. net.ipv4.ip_local_port_range) or remove the entry", mode));
       continue;
@@ -44,7 +44,7 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
     const auto ns = sysctl_namespace(name);
     if (ns == SysctlNamespace::none) {
       out.push_back(detail::finding(
-          "unsettableSysctls", name, path,
+          "unsettableSysctls", name, path(),
           "sysctl " + name + " is not namespaced (only net.*, fs.mqueue.*, kernel.sem, kernel.shm* and "
               "kernel.msg* are): no kubelet can set it in a Pod, the Pod would fail with SysctlForbidden",
           "remove it from " + list_path + node_fix, mode));
@@ -52,7 +52,7 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
     }
     if (ns == SysctlNamespace::net && host_network) {
       out.push_back(detail::finding(
-          "unsettableSysctls", name, path,
+          "unsettableSysctls", name, path(),
           "sysctl " + name + " is in the network namespace, which a Pod with hostNetwork: true shares with "
               "the node: the kubelet refuses it",
           "remove it from " + list_path + " or set " + pod.spec_path + ".hostNetwork: false" + node_fix, mode));
@@ -60,7 +60,7 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
     }
     if (ns == SysctlNamespace::ipc && host_ipc) {
       out.push_back(detail::finding(
-          "unsettableSysctls", name, path,
+          "unsettableSysctls", name, path(),
           "sysctl " + name + " is in the IPC namespace, which a Pod with hostIPC: true shares with the node: "
               "the kubelet refuses it",
           "remove it from " + list_path + " or set " + pod.spec_path + ".hostIPC: false" + node_fix, mode));
@@ -68,8 +68,8 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
     }
     if (std::find(safe.begin(), safe.end(), name) == safe.end()) {
       out.push_back(detail::finding(
-          "unsettableSysctls", name, path,
-          "sysctl " + name + " is namespaced but not in the kubelet's safe set (" + version +
+          "unsettableSysctls", name, path(),
+          "sysctl " + name + " is namespaced but not in the kubelet's safe set (" + kubelet_version.str() +
               "): the Pod fails with SysctlForbidden on any node whose kubelet lacks --allowed-unsafe-sysctls",
           "start the kubelets that run it with --allowed-unsafe-sysctls=" + name +
               " (allowedUnsafeSysctls in KubeletConfiguration) and schedule the Pod only there",

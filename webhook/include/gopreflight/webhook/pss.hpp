@@ -58,6 +58,8 @@ std::vector<CheckInfo> list_checks();
 
 /// Sysctls the PSS baseline "sysctls" check allows at `version` (grows by union with version).
 std::vector<std::string> baseline_allowed_sysctls(const Version& version);
+/// The same list, computed once per version and kept: for per-request use (no allocation).
+const std::vector<std::string>& baseline_allowed_sysctls_ref(const Version& version);
 
 /// Problems in the built-in check registry (duplicate ids, versions not strictly increasing,
 /// overrides naming a non-baseline check); empty when it is valid. Checked once on first use.
