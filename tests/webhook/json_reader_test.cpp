@@ -146,6 +146,25 @@ TEST_SUITE("json_reader") {
     CHECK(read_json(deep, 256, kSkip).error.rfind("JSON nests deeper than 256 levels", 0) == 0);
   }
 
+  TEST_CASE("release_json empties a value depth first, at the deepest nesting read_json accepts") {
+    auto r = read_json(R"({"a":[1,{"b":"long enough to live on the heap","c":[[],{}]}],"d":{"e":null},"f":"x"})");
+    REQUIRE(r);
+    json v = *r;
+    gopreflight::webhook::release_json(v);
+    CHECK(v == json::object());
+    const std::string deep = std::string(256, '[') + "\"s\"" + std::string(256, ']');
+    auto d = read_json(deep, 256);
+    REQUIRE(d);
+    json dv = *d;
+    gopreflight::webhook::release_json(dv);
+    CHECK(dv == json::array());
+    for (json scalar : {json(nullptr), json(3), json("text"), json(true)}) {
+      const json before = scalar;
+      gopreflight::webhook::release_json(scalar);
+      CHECK(scalar == before);
+    }
+  }
+
   TEST_CASE("every admission golden request reads the same as with nlohmann") {
     std::size_t n = 0;
     for (const auto& e : std::filesystem::directory_iterator(GP_ADMISSION_TESTDATA)) {

@@ -38,6 +38,10 @@ ReviewOutcome Engine::mutate(std::string_view text) const {
   constexpr std::string_view kUnread[] = {"managedFields"};
   auto parsed = read_json(text, kMaxDepth, kUnread);
   if (!parsed) return bad_request("AdmissionReview: " + parsed.error);
+  struct Release {  // the review's tree is freed depth first (see release_json)
+    json& v;
+    ~Release() { release_json(v); }
+  } release{*parsed.value};
   const json& review = *parsed;
   if (!review.is_object()) return bad_request("AdmissionReview: expected a JSON object");
   const std::string api_version = str(review, "apiVersion");

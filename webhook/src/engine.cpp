@@ -384,6 +384,10 @@ ReviewOutcome Engine::validate(std::string_view body) const {
     // Nesting is limited while reading; metadata.managedFields is checked but not built.
     auto parsed = read_json(body, kMaxJsonDepth, kUnreadMembers);
     if (!parsed) return bad_request(out, "AdmissionReview: " + parsed.error);
+    struct Release {  // the review's tree is freed depth first (see release_json)
+      json& v;
+      ~Release() { release_json(v); }
+    } release{*parsed.value};
     const json& review = *parsed;
     auto req = decode_admission_request(review);
     if (!req) {

@@ -443,4 +443,18 @@ Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth,
   return out;
 }
 
+void release_json(nlohmann::json& v) noexcept {
+  if (auto* members = v.get_ptr<json::object_t*>()) {
+    for (auto& [key, member] : *members) {
+      if (member.is_structured()) release_json(member);
+    }
+    members->clear();
+  } else if (auto* items = v.get_ptr<json::array_t*>()) {
+    for (auto& item : *items) {
+      if (item.is_structured()) release_json(item);
+    }
+    items->clear();
+  }
+}
+
 }  // namespace gopreflight::webhook
