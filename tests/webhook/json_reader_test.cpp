@@ -146,6 +146,43 @@ TEST_SUITE("json_reader") {
     CHECK(read_json(deep, 256, kSkip).error.rfind("JSON nests deeper than 256 levels", 0) == 0);
   }
 
+  TEST_CASE("a JsonFilter leaves out members by state, sees strings in order, and skipped members are still checked") {
+    // State 0: the top object; member "keep" -> 1 (asks again), "drop" -> skipped, others whole.
+    // In state 1, arrays give their elements state 2, whose member "x" is skipped.
+    struct Filter final : gopreflight::webhook::JsonFilter {
+      std::vector<std::string> seen;
+      int member(int parent, std::string_view key) override {
+        if (parent == 0) return key == "keep" ? 1 : key == "drop" ? kSkip : kKeepAll;
+        if (parent == 1) return key == "list" ? 1 : key == "s" ? 3 : kKeepAll;
+        if (parent == 2) return key == "x" ? kSkip : kKeepAll;
+        return kKeepAll;
+      }
+      int element(int parent) override { return parent == 1 ? 2 : kKeepAll; }
+      void string_value(int state, std::string_view v) override { seen.push_back(std::to_string(state) + ":" + std::string(v)); }
+    };
+    Filter f;
+    const std::string text =
+        R"({"drop":{"a":[1,2]},"keep":{"s":"first","list":[{"x":[1],"y":"k"},{"x":"gone"}],"t":"whole"},"other":{"x":1}})";
+    const auto r = read_json(text, 256, {}, &f);
+    REQUIRE(r);
+    CHECK(*r == json::parse(R"({"keep":{"s":"first","list":[{"y":"k"},{}],"t":"whole"},"other":{"x":1}})"));
+    // Strings in a filtered state are reported; "whole" and "k" are in kKeepAll states, so not.
+    CHECK(f.seen == std::vector<std::string>{"3:first"});
+    for (const std::string bad : {R"({"drop":[1,]})", R"({"keep":{"list":[{"x":"\q"}]}})", "{\"drop\":\"\xff\"}"}) {
+      CAPTURE(bad);
+      Filter g;
+      const auto skipped = read_json(bad, 256, {}, &g);
+      REQUIRE_FALSE(skipped);
+      CHECK(skipped.error == read_json(bad).error);
+    }
+    Filter h;
+    const std::string deep = R"({"drop":)" + std::string(300, '[') + std::string(300, ']') + "}";
+    CHECK(read_json(deep, 256, {}, &h).error.rfind("JSON nests deeper than 256 levels", 0) == 0);
+    // Duplicate keys: the last kept one wins, as without a filter.
+    Filter d;
+    CHECK(*read_json(R"({"keep":{"t":1},"keep":{"t":2}})", 256, {}, &d) == json::parse(R"({"keep":{"t":2}})"));
+  }
+
   TEST_CASE("release_json empties a value depth first, at the deepest nesting read_json accepts") {
     auto r = read_json(R"({"a":[1,{"b":"long enough to live on the heap","c":[[],{}]}],"d":{"e":null},"f":"x"})");
     REQUIRE(r);

@@ -26,6 +26,91 @@ constexpr std::size_t kMaxAuditBytes = 1024;
 /// review (the API server fills managedFields before admission).
 constexpr std::string_view kUnreadMembers[] = {"managedFields"};
 
+bool one_of(std::string_view key, std::initializer_list<std::string_view> keys) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+/*
+ * What /validate builds of a review, besides leaving out managedFields everywhere.
+ * Always left out: request members decode_admission_request does not read (requestKind,
+ * requestResource, requestSubResource, options, userInfo groups/extra/uid), object and oldObject
+ * status, and the workload-only members of object.spec (selector, strategy, updateStrategy,
+ * volumeClaimTemplates). Nothing reads them, in any operation.
+ * Left out only once request.operation has been read as CREATE ("lean"): Pod spec and container
+ * members no rule or shape check reads (scheduling, DNS, service account, args, volumeMounts...).
+ * An UPDATE compares old and new Pod templates and ephemeral containers whole, so it must have
+ * them whole: if lean skipping happened and the review's operation turns out not to be CREATE
+ * (duplicate keys, odd member order), the engine reads the review again without it.
+ * Adding a rule that reads one of these members means removing it from the lists below.
+ */
+class ReviewFilter final : public JsonFilter {
+ public:
+  explicit ReviewFilter(bool allow_lean) : allow_lean_(allow_lean) {}
+  bool lean_used() const { return lean_used_; }
+
+  int member(int parent, std::string_view key) override {
+    switch (parent) {
+      case kRoot: return key == "request" ? kRequest : kKeepAll;
+      case kRequest:
+        if (key == "operation") return kOperation;
+        if (key == "userInfo") return kUserInfo;
+        if (key == "object") return kObject;
+        if (key == "oldObject") return kOldObject;
+        return one_of(key, {"requestKind", "requestResource", "requestSubResource", "options"}) ? kSkip : kKeepAll;
+      case kUserInfo: return one_of(key, {"groups", "extra", "uid"}) ? kSkip : kKeepAll;
+      case kObject:
+        if (key == "spec") return kObjectSpec;
+        if (key == "template") return kTemplate;  // PodTemplate
+        return key == "status" ? kSkip : kKeepAll;
+      case kOldObject: return key == "status" ? kSkip : kKeepAll;
+      case kObjectSpec:  // a Pod's spec, or a workload's spec around its Pod template
+        if (key == "template") return kTemplate;
+        if (key == "jobTemplate") return kJobTemplate;
+        if (one_of(key, {"selector", "strategy", "updateStrategy", "volumeClaimTemplates"})) return kSkip;
+        return pod_spec_member(key);
+      case kTemplate: return key == "spec" ? kPodSpec : kKeepAll;
+      case kJobTemplate: return key == "spec" ? kJobSpec : kKeepAll;
+      case kJobSpec: return key == "template" ? kTemplate : kKeepAll;
+      case kPodSpec: return pod_spec_member(key);
+      case kContainer:
+        return lean(one_of(key, {"args", "command", "volumeMounts", "volumeDevices", "terminationMessagePath",
+                                 "terminationMessagePolicy", "imagePullPolicy", "workingDir", "stdin", "stdinOnce",
+                                 "tty", "resizePolicy"}));
+      default: return kKeepAll;
+    }
+  }
+  int element(int parent) override { return parent == kContainers ? kContainer : kKeepAll; }
+  void string_value(int state, std::string_view value) override {
+    if (state == kOperation) create_ = value == "CREATE";
+  }
+
+ private:
+  enum State : int {
+    kRoot = 0, kRequest, kOperation, kUserInfo, kObject, kOldObject, kObjectSpec, kTemplate,
+    kJobTemplate, kJobSpec, kPodSpec, kContainers, kContainer
+  };
+
+  int pod_spec_member(std::string_view key) {
+    if (key == "containers" || key == "initContainers" || key == "ephemeralContainers") return kContainers;
+    return lean(one_of(key, {"affinity", "tolerations", "topologySpreadConstraints", "nodeSelector", "dnsConfig",
+                             "dnsPolicy", "schedulerName", "priorityClassName", "imagePullSecrets",
+                             "readinessGates", "serviceAccountName", "serviceAccount",
+                             "automountServiceAccountToken", "terminationGracePeriodSeconds",
+                             "enableServiceLinks", "preemptionPolicy", "overhead", "nodeName", "hostname",
+                             "subdomain", "setHostnameAsFQDN", "shareProcessNamespace"}));
+  }
+  /// kSkip for an unread member once the review is known to be a CREATE.
+  int lean(bool unread) {
+    if (!unread || !allow_lean_ || !create_) return kKeepAll;
+    lean_used_ = true;
+    return kSkip;
+  }
+
+  bool allow_lean_;
+  bool create_ = false;
+  bool lean_used_ = false;
+};
+
 const std::string* string_member(const json& obj, const char* key) {
   if (!obj.is_object()) return nullptr;
   auto it = obj.find(key);
@@ -381,15 +466,23 @@ ReviewOutcome Engine::validate(std::string_view body) const {
       return bad_request(out, "AdmissionReview: body is " + std::to_string(body.size()) + " bytes; the limit is " +
                                   std::to_string(kMaxReviewBytes));
     }
-    // Nesting is limited while reading; metadata.managedFields is checked but not built.
-    auto parsed = read_json(body, kMaxJsonDepth, kUnreadMembers);
+    // Nesting is limited while reading; what no rule reads is checked but not built (ReviewFilter).
+    ReviewFilter filter(true);
+    auto parsed = read_json(body, kMaxJsonDepth, kUnreadMembers, &filter);
     if (!parsed) return bad_request(out, "AdmissionReview: " + parsed.error);
     struct Release {  // the review's tree is freed depth first (see release_json)
       json& v;
       ~Release() { release_json(v); }
     } release{*parsed.value};
-    const json& review = *parsed;
-    auto req = decode_admission_request(review);
+    auto req = decode_admission_request(*parsed);
+    if (req && filter.lean_used() && req->operation != "CREATE") {
+      ReviewFilter whole(false);  // not a CREATE after all: UPDATE compares whole Pod templates
+      auto again = read_json(body, kMaxJsonDepth, kUnreadMembers, &whole);
+      if (!again) return bad_request(out, "AdmissionReview: " + again.error);
+      release_json(*parsed.value);
+      *parsed.value = std::move(*again.value);
+      req = decode_admission_request(*parsed);
+    }
     if (!req) {
       return bad_request(out, req.error.rfind("AdmissionReview", 0) == 0 ? req.error : "AdmissionReview." + req.error);
     }

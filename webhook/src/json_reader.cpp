@@ -52,12 +52,13 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 
 class Reader {
  public:
-  Reader(std::string_view text, std::size_t max_depth, std::span<const std::string_view> skip)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth), skip_(skip) {}
+  Reader(std::string_view text, std::size_t max_depth, std::span<const std::string_view> skip, JsonFilter* filter)
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth), skip_(skip),
+        filter_(filter) {}
 
   bool document(json& out) {
     if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;  // as nlohmann: a BOM is skipped
-    if (!value(&out, 0)) return false;
+    if (!value(&out, 0, filter_ != nullptr ? 0 : JsonFilter::kKeepAll)) return false;
     skip_space();
     if (p_ != end_) return fail("found " + describe() + " after the end of the JSON value");
     return true;
@@ -100,18 +101,22 @@ class Reader {
   }
 
   /// One value into *out; with Keep false the value is checked exactly the same way (same errors,
-  /// same nesting limit) but nothing is built, and out is unused.
+  /// same nesting limit) but nothing is built, and out is unused. `state` is the filter's state
+  /// for this value (JsonFilter::kKeepAll: build all of it without asking).
   template <bool Keep = true>
-  bool value(json* out, std::size_t depth) {
+  bool value(json* out, std::size_t depth, int state = JsonFilter::kKeepAll) {
     skip_space();
     if (p_ >= end_) return fail("expected a value, found the end of the input");
     switch (*p_) {
-      case '{': return object<Keep>(out, depth + 1);
-      case '[': return array<Keep>(out, depth + 1);
+      case '{': return object<Keep>(out, depth + 1, state);
+      case '[': return array<Keep>(out, depth + 1, state);
       case '"':
         if constexpr (Keep) {
           *out = json::string_t();
-          return string(*out->get_ptr<json::string_t*>());
+          auto& text = *out->get_ptr<json::string_t*>();
+          if (!string(text)) return false;
+          if (state >= 0) filter_->string_value(state, text);
+          return true;
         } else {
           return skip_string();
         }
@@ -146,7 +151,7 @@ class Reader {
   }
 
   template <bool Keep>
-  bool object(json* out, std::size_t depth) {
+  bool object(json* out, std::size_t depth, int state) {
     if (!enter(depth)) return false;
     ++p_;
     json::object_t* members = nullptr;
@@ -173,13 +178,14 @@ class Reader {
       if (p_ >= end_ || *p_ != ':') return fail("expected ':' after an object key, found " + describe());
       ++p_;
       if constexpr (Keep) {
-        if (skipped(key)) {
+        const int child = state == JsonFilter::kKeepAll ? JsonFilter::kKeepAll : filter_->member(state, key);
+        if (child == JsonFilter::kSkip || skipped(key)) {
           if (!value<false>(nullptr, depth)) return false;  // every occurrence is skipped: nothing to replace
         } else {
           // The last of duplicate keys wins, as in nlohmann::json::parse.
           auto [it, inserted] = members->try_emplace(std::move(key));
           if (!inserted) it->second = json();
-          if (!value(&it->second, depth)) return false;
+          if (!value(&it->second, depth, child)) return false;
         }
       } else if (!value<false>(nullptr, depth)) {
         return false;
@@ -198,13 +204,15 @@ class Reader {
   }
 
   template <bool Keep>
-  bool array(json* out, std::size_t depth) {
+  bool array(json* out, std::size_t depth, int state) {
     if (!enter(depth)) return false;
     ++p_;
     json::array_t* items = nullptr;
+    int child = JsonFilter::kKeepAll;
     if constexpr (Keep) {
       *out = json(json::value_t::array);
       items = out->get_ptr<json::array_t*>();
+      if (state != JsonFilter::kKeepAll) child = filter_->element(state);
     }
     skip_space();
     if (p_ < end_ && *p_ == ']') {
@@ -214,7 +222,7 @@ class Reader {
     for (;;) {
       if constexpr (Keep) {
         items->emplace_back();
-        if (!value(&items->back(), depth)) return false;
+        if (!value(&items->back(), depth, child)) return false;
       } else if (!value<false>(nullptr, depth)) {
         return false;
       }
@@ -422,6 +430,7 @@ class Reader {
   const char* end_;
   std::size_t max_depth_;
   std::span<const std::string_view> skip_;
+  JsonFilter* filter_;  ///< null: no filter, every state is kKeepAll
   std::string scratch_;  ///< decoded escapes of skipped strings
   std::string error_;
   const char* error_at_ = nullptr;
@@ -432,8 +441,13 @@ class Reader {
 
 Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth,
                                  std::span<const std::string_view> skip_members) {
+  return read_json(text, max_depth, skip_members, nullptr);
+}
+
+Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth,
+                                 std::span<const std::string_view> skip_members, JsonFilter* filter) {
   Parsed<json> out;
-  Reader r(text, max_depth, skip_members);
+  Reader r(text, max_depth, skip_members, filter);
   json v;
   if (!r.document(v)) {
     out.error = r.error();

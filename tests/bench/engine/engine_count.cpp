@@ -2,7 +2,7 @@
 // varies: counts the heap allocations of one validate (a counting operator new, in this driver
 // only) and runs validate N times so that `valgrind --tool=callgrind
 // --toggle-collect='gopreflight::webhook::Engine::validate*'` gives instructions per call.
-// Usage: engine_count review.json [iterations]   (built-in policy, like the server benchmark)
+// Usage: engine_count review.json [iterations | --print]   (built-in policy, like the server benchmark)
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -49,6 +49,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto first = engine->validate(body);  // warm-up, and the answer to show
+  if (argc > 2 && std::string(argv[2]) == "--print") {  // the whole outcome, for comparing builds
+    std::printf("http %d allowed %d uid %s kind %s ns %s name %s user %s op %s error %s\nrules:", first.http_status,
+                first.allowed ? 1 : 0, first.uid.c_str(), first.kind.c_str(), first.ns.c_str(), first.name.c_str(),
+                first.user.c_str(), first.operation.c_str(), first.error.c_str());
+    for (const auto& r : first.rules_hit) std::printf(" %s", r.c_str());
+    std::printf("\n%s\n", first.body.c_str());
+    return 0;
+  }
   const unsigned long long a0 = g_allocations, b0 = g_bytes;
   std::size_t sink = 0;
   for (int i = 0; i < iterations; ++i) sink += engine->validate(body).body.size();

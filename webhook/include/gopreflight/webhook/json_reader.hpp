@@ -28,6 +28,30 @@ namespace gopreflight::webhook {
 Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth = kMaxJsonDepth,
                                  std::span<const std::string_view> skip_members = {});
 
+/// Chooses, member by member, which parts of a document read_json builds, for readers that know
+/// where in a document they are (the engine leaves out what no rule reads). States are small
+/// integers the filter defines: the document's top value is in state 0, and a value in state
+/// kKeepAll is built whole without asking. A skipped member is checked exactly as a built one
+/// (same errors, same nesting limit) but left out.
+class JsonFilter {
+ public:
+  static constexpr int kSkip = -1;     ///< leave this member out
+  static constexpr int kKeepAll = -2;  ///< build this value and everything in it
+  virtual ~JsonFilter() = default;
+  /// The state of member `key` of an object in state `parent` (>= 0), or kSkip / kKeepAll. Must
+  /// answer the same for the same (parent, key) within one object, so that duplicates of a key
+  /// are all kept (the last wins) or all skipped.
+  virtual int member(int parent, std::string_view key) = 0;
+  /// The state of every element of an array in state `parent` (>= 0).
+  virtual int element(int parent) = 0;
+  /// A string value was read in state `state` (>= 0), before anything after it in the document.
+  virtual void string_value(int state, std::string_view value) = 0;
+};
+
+/// read_json with a filter (null: none). `skip_members` still applies at any depth.
+Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth,
+                                 std::span<const std::string_view> skip_members, JsonFilter* filter);
+
 /// Empties `v` depth first, leaving an empty object or array (scalars are left as they are). Same
 /// result as letting it go out of scope, at about half of nlohmann's cost, which moves every value
 /// through an explicit stack to bound recursion. Recursion here is as deep as the value: use it
