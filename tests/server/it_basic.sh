@@ -168,6 +168,55 @@ assert data.count(b'"kind":"AdmissionReview"') == 3 and data.endswith(b"ok\n"), 
 print("pipelined ok")
 PY
 
+note "chunked bodies, Expect: 100-continue, and a request trickling in across many TLS records"
+python3 - "$PORT" "$T/deployment-review.json" <<'PY' || fail "chunked / 100-continue / trickle"
+import socket, ssl, sys, time
+port, body = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+def tls():
+    t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); t.settimeout(5); return t
+def answer(t):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        d = t.recv(65536); assert d, "closed before an answer: %r" % data[:200]; data += d
+    head, rest = data.split(b"\r\n\r\n", 1)
+    n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+    while len(rest) < n:
+        d = t.recv(65536); assert d; rest += d
+    return head, rest[:n]
+H = b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+# 1. chunked, in three chunks of different sizes, each its own TLS record
+t = tls()
+t.sendall(H + b"Transfer-Encoding: chunked\r\n\r\n")
+for part in (body[:100], body[100:3000], body[3000:]):
+    t.sendall(b"%x\r\n" % len(part) + part + b"\r\n"); time.sleep(0.05)
+t.sendall(b"0\r\n\r\n")
+head, got = answer(t)
+assert head.startswith(b"HTTP/1.1 200") and b'"kind":"AdmissionReview"' in got, head
+# the connection stays usable
+t.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); head, got = answer(t)
+assert head.startswith(b"HTTP/1.1 200") and got == b"ok\n", (head, got)
+# 2. Expect: 100-continue: the interim answer comes before the body is sent
+t = tls()
+t.sendall(H + b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
+first = t.recv(100)
+assert first.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"), first
+t.sendall(body)
+data = first[len(b"HTTP/1.1 100 Continue\r\n\r\n"):]
+while b'"kind":"AdmissionReview"' not in data:
+    d = t.recv(65536); assert d, data[:300]; data += d
+assert b"HTTP/1.1 200 OK" in data, data[:300]
+# 3. a request in 40 pieces with pauses (each its own TLS record); silence between pieces is short
+req = H + b"Content-Length: %d\r\n\r\n" % len(body) + body
+t = tls(); step = len(req) // 40 + 1
+for i in range(0, len(req), step):
+    t.sendall(req[i:i + step]); time.sleep(0.01)
+head, got = answer(t)
+assert head.startswith(b"HTTP/1.1 200") and b'"kind":"AdmissionReview"' in got, head
+print("chunked, 100-continue, trickle ok")
+PY
+healthz_ok "chunked / 100-continue"
+
 note "metrics: counters moved, certificate expiry exported"
 m=$(metric 'gopreflight_webhook_reviews_total{endpoint="mutate",operation="CREATE",kind="Pod",decision="patched"}')
 [ "${m:-0}" -ge 2 ] || fail "patched mutate reviews metric: ${m:-missing}"
@@ -221,5 +270,41 @@ curl -sS --cacert "$WORK/ca.crt" --cert "$WORK/apiserver2.crt" --key "$WORK/apis
   "https://$SVC:$PORT/metrics" > "$WORK/metrics-ca.txt" || fail "metrics with the new client certificate"
 grep -qx 'gopreflight_webhook_certificate_reloads_total{result="success"} 1' "$WORK/metrics-ca.txt" || fail "client CA reload not counted"
 grep -qx 'gopreflight_webhook_certificate_reloads_total{result="failure"} 1' "$WORK/metrics-ca.txt" || fail "broken client CA not counted"
+stop_server
+
+note "--max-connections 2: a third connection waits, accepted, until one of the two closes"
+start_server --max-connections 2 --worker-threads 1
+python3 - "$PORT" "$T/pod-review.json" <<'PY' || fail "--max-connections queue"
+import socket, ssl, sys, time
+port, review = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+def get(t, path):
+    t.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path)
+    data = b""
+    while b"\r\n\r\n" not in data or (path == b"/metrics" and b"gopreflight_webhook_connections_queued " not in data):
+        d = t.recv(65536); assert d, data[:200]; data += d
+    return data
+a = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); a.settimeout(5)
+b = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); b.settimeout(5)
+assert get(a, b"/healthz").startswith(b"HTTP/1.1 200") and get(b, b"/healthz").startswith(b"HTTP/1.1 200")
+# The third TCP connection is accepted by the kernel, but its TLS handshake waits for a slot.
+c = socket.create_connection(("127.0.0.1", port)); c.settimeout(1)
+c.sendall(b"\x16\x03\x01\x00\x05hello")  # the start of a ClientHello: no answer while queued
+try:
+    early = c.recv(10)
+except socket.timeout:
+    early = None
+assert early is None, "a third connection was served beyond --max-connections: %r" % early
+m = get(a, b"/metrics").decode()
+vals = {l.split()[0]: float(l.split()[1]) for l in m.splitlines() if l.startswith("gopreflight_webhook_connections_")}
+assert vals.get("gopreflight_webhook_connections_active") == 2 and vals.get("gopreflight_webhook_connections_queued") == 1, vals
+c.close()
+b.close()
+t0 = time.time()
+d = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); d.settimeout(5)
+assert get(d, b"/healthz").startswith(b"HTTP/1.1 200")
+assert time.time() - t0 < 2, "a freed slot took %.1fs to be reused" % (time.time() - t0)
+print("connection limit ok")
+PY
 stop_server
 echo "PASS: it_basic"

@@ -18,8 +18,12 @@ void register_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--log-level", opts->log_level, "trace|debug|info|warn|error|off")->capture_default_str();
   cmd->add_flag("--dev-self-signed", opts->dev_self_signed,
                 "Make a throwaway CA and certificate for localhost, print the caBundle, then serve");
-  cmd->add_option("--max-connections", opts->threads,
-                  "Worker threads; each holds one connection for its keep-alive life")
+  cmd->add_option("--max-connections", opts->max_connections,
+                  "Connections served at once; later ones wait, accepted, for a free slot")
+      ->capture_default_str();
+  cmd->add_option("--worker-threads", opts->worker_threads,
+                  "Threads serving connections, each an event loop (0: one per CPU the process may use, "
+                  "from its affinity mask and cgroup cpu.max)")
       ->capture_default_str();
   cmd->add_option("--keep-alive-timeout", opts->keep_alive_timeout_s, "Seconds an idle connection is kept")
       ->capture_default_str();

@@ -25,9 +25,9 @@
 
 #include "gopreflight/webhook/engine.hpp"
 #include "gopreflight/webhook/policy.hpp"
-#include "connection.hpp"
 #include "connection_table.hpp"
 #include "decision_log.hpp"
+#include "event_loop.hpp"
 #include "log_sink.hpp"
 #include "tls_internal.hpp"
 
@@ -52,51 +52,48 @@ void recycle_body(std::string& body) {
   spare_body.swap(body);
 }
 
-/// SSLServer with access to the listening socket (to raise httplib's listen backlog of 5) and its
-/// own per-connection loop: TlsStream instead of httplib's stream (see connection.hpp), a table of
-/// open connections for shutdown, and request bodies read into a buffer reserved once.
+/// SSLServer with access to the listening socket (to raise httplib's listen backlog of 5) whose
+/// accepted sockets go to the event loops (event_loop.hpp) instead of a thread each. httplib
+/// still parses, routes and answers every request, from the loop's buffer.
 class TlsServer final : public httplib::SSLServer {
  public:
-  TlsServer(const std::function<bool(SSL_CTX&)>& setup, ConnectionTable& conns)
-      : httplib::SSLServer(setup), conns_(conns) {}
+  explicit TlsServer(const std::function<bool(SSL_CTX&)>& setup) : httplib::SSLServer(setup) {}
   int listening_fd() const { return svr_sock_; }
 
+  /// Starts the loops; call before listen_after_bind.
+  void start_loops(const LoopOptions& opts, ConnectionTable& conns, LoopGauges gauges) {
+    loops_ = std::make_unique<EventLoops>(
+        opts, ssl_context(), conns,
+        [this](BufferStream& strm, SSL* ssl, bool& close) {
+          bool closed = false;
+          const auto setup = [ssl, this](httplib::Request& req) {
+            req.ssl = ssl;
+            reserve_body(req);
+          };
+          const bool ok = process_request(strm, close, closed, setup);
+          close = close || closed;
+          return ok;
+        },
+        gauges);
+    new_task_queue = [this] { return new LoopQueue(*loops_); };
+  }
+
  private:
+  /// httplib's accept loop hands each socket to enqueue(), which runs the job (adopt) at once;
+  /// shutdown() returns when the loops have ended every connection.
+  class LoopQueue final : public httplib::TaskQueue {
+   public:
+    explicit LoopQueue(EventLoops& loops) : loops_(loops) {}
+    void enqueue(std::function<void()> fn) override { fn(); }
+    void shutdown() override { loops_.stop_and_wait(); }
+
+   private:
+    EventLoops& loops_;
+  };
+
   bool process_and_close_socket(int sock) override {
-    const auto ms = [](time_t sec, time_t usec) {
-      return static_cast<int>(std::min<long long>(static_cast<long long>(sec) * 1000 + usec / 1000, INT_MAX));
-    };
-    const int read_ms = ms(read_timeout_sec_, read_timeout_usec_);
-    const int write_ms = ms(write_timeout_sec_, write_timeout_usec_);
-    // Blocking reads and writes after the handshake are bounded by the same timeouts.
-    timeval rt{read_timeout_sec_, static_cast<suseconds_t>(read_timeout_usec_)};
-    timeval wt{write_timeout_sec_, static_cast<suseconds_t>(write_timeout_usec_)};
-    ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &rt, sizeof rt);
-    ::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &wt, sizeof wt);
-    conns_.opened(sock);
-    bool ok = false;
-    SSL* ssl = SSL_new(ssl_context());
-    if (ssl && tls_accept(sock, ssl, read_ms)) {
-      TlsStream strm(sock, ssl, read_ms, write_ms);
-      const auto setup = [ssl, this](httplib::Request& req) {
-        req.ssl = ssl;
-        reserve_body(req);
-      };
-      for (std::size_t left = keep_alive_max_count_; left > 0; --left) {
-        if (!strm.wait_request(ms(keep_alive_timeout_sec_, 0)) || !conns_.begin_request(sock)) break;
-        bool closed = false;
-        ok = process_request(strm, left == 1, closed, setup);
-        ok = strm.flush() && ok;
-        conns_.end_request(sock);
-        if (!ok || closed) break;
-      }
-      if (ok) SSL_shutdown(ssl);  // close_notify after a clean end; not to a peer that vanished
-    }
-    if (ssl) SSL_free(ssl);
-    conns_.closed(sock);
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
-    return ok;
+    loops_->adopt(sock);
+    return true;
   }
 
   /// The thread's spare buffer, or one allocation of the announced size, instead of a string
@@ -113,59 +110,7 @@ class TlsServer final : public httplib::SSLServer {
     req.body.reserve(std::min<std::size_t>(n, 256 * 1024));
   }
 
-  ConnectionTable& conns_;
-};
-
-/// Fixed pool of worker threads; httplib gives each accepted connection to one worker for its
-/// whole keep-alive life, so the size bounds concurrent connections. Counts feed /metrics.
-class Pool final : public httplib::TaskQueue {
- public:
-  Pool(std::size_t n, std::atomic<long long>& active, std::atomic<long long>& queued)
-      : active_(active), queued_(queued) {
-    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
-  }
-  ~Pool() override = default;
-  void enqueue(std::function<void()> fn) override {
-    {
-      std::lock_guard lock(mu_);
-      jobs_.push_back(std::move(fn));
-      ++queued_;
-    }
-    cv_.notify_one();
-  }
-  void shutdown() override {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
-
- private:
-  void work() {
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        fn = std::move(jobs_.front());
-        jobs_.pop_front();
-        --queued_;
-      }
-      ++active_;
-      fn();
-      --active_;
-    }
-  }
-  std::atomic<long long>& active_;
-  std::atomic<long long>& queued_;
-  std::vector<std::thread> threads_;
-  std::deque<std::function<void()>> jobs_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  std::unique_ptr<EventLoops> loops_;
 };
 
 struct State {
@@ -516,9 +461,13 @@ int run_serve(const ServeOptions& in) {
               {{"error", "--tls-cert-file and --tls-private-key-file are required (or --dev-self-signed)"}});
     return 2;
   }
-  if (in.threads < 1 || in.keep_alive_timeout_s < 1 || in.read_timeout_s < 1 || in.write_timeout_s < 1 ||
-      in.reload_interval_ms < 10 || in.shutdown_grace_s < 1 || in.shutdown_delay_s < 0) {
-    log_event(log, spdlog::level::err, "bad flags", {{"error", "numeric flags must be positive (reload interval >= 10 ms)"}});
+  if (in.max_connections < 1 || in.worker_threads < 0 || in.worker_threads > 1024 || in.keep_alive_timeout_s < 1 ||
+      in.read_timeout_s < 1 || in.write_timeout_s < 1 || in.keep_alive_timeout_s > 86400 ||
+      in.read_timeout_s > 86400 || in.write_timeout_s > 86400 || in.reload_interval_ms < 10 ||
+      in.shutdown_grace_s < 1 || in.shutdown_delay_s < 0) {
+    log_event(log, spdlog::level::err, "bad flags",
+              {{"error", "numeric flags must be positive (timeouts at most 86400 s, --worker-threads 0..1024 "
+                         "with 0 = one per CPU, --reload-interval-ms >= 10)"}});
     return 2;
   }
 
@@ -545,18 +494,25 @@ int run_serve(const ServeOptions& in) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   std::string tls_error;
-  TlsServer svr([&](SSL_CTX& ctx) { return configure_ssl_ctx(ctx, st.certs, in.client_ca_file, tls_error); },
-                st.conns);
+  TlsServer svr([&](SSL_CTX& ctx) { return configure_ssl_ctx(ctx, st.certs, in.client_ca_file, tls_error); });
   if (!svr.is_valid()) {
     log_event(log, spdlog::level::err, "cannot set up TLS", {{"error", tls_error}});
     return 2;
   }
-  const auto threads = static_cast<std::size_t>(in.threads);
-  svr.new_task_queue = [&st, threads] {
-    return new Pool(threads, st.metrics.connections_active(), st.metrics.connections_queued());
-  };
+  LoopOptions lo;
+  lo.threads = in.worker_threads > 0 ? in.worker_threads : default_loop_threads();
+  lo.max_connections = static_cast<std::size_t>(in.max_connections);
+  lo.read_timeout_ms = in.read_timeout_s * 1000;
+  lo.write_timeout_ms = in.write_timeout_s * 1000;
+  lo.idle_timeout_ms = in.keep_alive_timeout_s * 1000;
+  lo.max_body_bytes = in.max_body_bytes;
+  try {
+    svr.start_loops(lo, st.conns, {st.metrics.connections_active(), st.metrics.connections_queued()});
+  } catch (const std::exception& e) {
+    log_event(log, spdlog::level::err, "cannot start", {{"error", e.what()}});
+    return 2;
+  }
   svr.set_tcp_nodelay(true);  // accepted sockets inherit it from the listening socket on Linux
-  svr.set_keep_alive_max_count(1000000);
   svr.set_keep_alive_timeout(in.keep_alive_timeout_s);
   svr.set_read_timeout(in.read_timeout_s, 0);
   svr.set_write_timeout(in.write_timeout_s, 0);
@@ -576,7 +532,8 @@ int run_serve(const ServeOptions& in) {
              {"certificate", pair->info().subject},
              {"not_after", pair->info().not_after},
              {"client_ca", in.client_ca_file.value_or("")},
-             {"max_connections", in.threads}});
+             {"max_connections", in.max_connections},
+             {"worker_threads", lo.threads}});
   log.flush();  // scripts and people wait for this line
 
   std::atomic<bool> server_done{false};

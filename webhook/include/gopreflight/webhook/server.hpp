@@ -26,7 +26,8 @@ struct ServeOptions {
   std::optional<std::string> client_ca_file;  ///< --client-ca-file: require client certificates
   std::string log_level = "info";          ///< --log-level trace|debug|info|warn|error|off
   bool dev_self_signed = false;            ///< --dev-self-signed
-  int threads = 128;                       ///< --max-connections: worker threads = connections served at once
+  int max_connections = 512;               ///< --max-connections: open at once; later ones wait
+  int worker_threads = 0;                  ///< --worker-threads: event-loop threads (0: one per usable CPU)
   int keep_alive_timeout_s = 120;          ///< --keep-alive-timeout
   int read_timeout_s = 10;                 ///< --read-timeout (per read; cuts silent clients)
   int write_timeout_s = 10;                ///< --write-timeout
