@@ -71,10 +71,11 @@ std::optional<long long> parse_gomaxprocs(std::string_view s) {
 
 void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings& out) {
   const Mode advice = advice_mode(s.mode);
-  const std::string who = "Go container " + dq(c.name);
+  // Texts and paths are built only for a finding (lambdas): a passing container allocates little.
+  const auto who = [&] { return "Go container " + dq(c.name); };
   const auto* limits = detail::object_at(detail::object_at(c.c, "resources"), "limits");
-  const std::string mem_path = c.path + ".resources.limits.memory";
-  const std::string env_path = c.path + ".env";
+  const auto mem_path = [&] { return c.path + ".resources.limits.memory"; };
+  const auto env_path = [&] { return c.path + ".env"; };
   const auto* env = detail::array_at(c.c, "env");
   const bool has_env_from = detail::array_at(c.c, "envFrom") != nullptr && !detail::array_at(c.c, "envFrom")->empty();
 
@@ -86,79 +87,83 @@ void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings
     auto q = parse_quantity(limit_text);
     auto bytes = q ? q->value() : Parsed<std::int64_t>{std::nullopt, q.error};
     if (!bytes) {
-      out.push_back(finding("goRuntime", "memoryLimit", mem_path,
-                            who + " has memory limit " + dq(limit_text) + ", which is not a Kubernetes quantity: " +
+      out.push_back(finding("goRuntime", "memoryLimit", mem_path(),
+                            who() + " has memory limit " + dq(limit_text) + ", which is not a Kubernetes quantity: " +
                                 bytes.error,
-                            "set " + mem_path + " to a quantity such as 512Mi", s.mode));
+                            "set " + mem_path() + " to a quantity such as 512Mi", s.mode));
     } else if (*bytes <= 0) {
-      out.push_back(finding("goRuntime", "memoryLimit", mem_path,
-                            who + " has memory limit " + dq(limit_text) + "; it must be positive",
-                            "set " + mem_path + " to a quantity such as 512Mi", s.mode));
+      out.push_back(finding("goRuntime", "memoryLimit", mem_path(),
+                            who() + " has memory limit " + dq(limit_text) + "; it must be positive",
+                            "set " + mem_path() + " to a quantity such as 512Mi", s.mode));
     } else {
       limit_bytes = *bytes;
     }
   } else {
-    out.push_back(finding("goRuntime", "memoryLimit", mem_path,
-                          who + " has no memory limit: nothing bounds its heap and GOMEMLIMIT has nothing to follow",
-                          "set " + mem_path + " (e.g. 512Mi) and GOMEMLIMIT to " +
+    out.push_back(finding("goRuntime", "memoryLimit", mem_path(),
+                          who() + " has no memory limit: nothing bounds its heap and GOMEMLIMIT has nothing to follow",
+                          "set " + mem_path() + " (e.g. 512Mi) and GOMEMLIMIT to " +
                               std::to_string(static_cast<int>(s.gomemlimit_ratio * 100 + 0.5)) + "% of it",
                           s.mode));
   }
-  const std::string ratio_pct = std::to_string(static_cast<int>(s.gomemlimit_ratio * 100 + 0.5)) + "%";
-  const std::string rec = limit_bytes ? recommend_gomemlimit(*limit_bytes, s.gomemlimit_ratio) : std::string();
-  const std::string rec_note = limit_bytes ? " (" + ratio_pct + " of " + limit_text + ", rounded to the nearest MiB)" : "";
+  const auto ratio_pct = [&] { return std::to_string(static_cast<int>(s.gomemlimit_ratio * 100 + 0.5)) + "%"; };
+  const auto rec = [&] {
+    return limit_bytes ? recommend_gomemlimit(*limit_bytes, s.gomemlimit_ratio) : std::string();
+  };
+  const auto rec_note = [&] {
+    return limit_bytes ? " (" + ratio_pct() + " of " + limit_text + ", rounded to the nearest MiB)" : std::string();
+  };
 
   // GOMEMLIMIT.
   if (const auto idx = find_env(env, "GOMEMLIMIT")) {
     const json& e = (*env)[*idx];
-    const std::string p = env_path + "[" + std::to_string(*idx) + "]";
+    const auto p = [&] { return env_path() + "[" + std::to_string(*idx) + "]"; };
     const auto* value = detail::string_at(&e, "value");
     if (detail::member(&e, "valueFrom") != nullptr) {
       if (limit_bytes) {
-        out.push_back(finding("goRuntime", "GOMEMLIMIT", p + ".valueFrom",
-                              who + " takes GOMEMLIMIT from valueFrom: its value cannot be judged against the memory limit " +
+        out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".valueFrom",
+                              who() + " takes GOMEMLIMIT from valueFrom: its value cannot be judged against the memory limit " +
                                   limit_text + " at admission",
-                              "make sure it resolves to at most " + dq(rec) + rec_note +
+                              "make sure it resolves to at most " + dq(rec()) + rec_note() +
                                   " in Go syntax (a resourceFieldRef to limits.memory gives 100%, leaving no headroom)",
                               advice));
       }
     } else if (value != nullptr && value->find("$(") != std::string::npos) {
-      out.push_back(finding("goRuntime", "GOMEMLIMIT", p + ".value",
-                            who + " sets GOMEMLIMIT to " + dq(*value) +
+      out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".value",
+                            who() + " sets GOMEMLIMIT to " + dq(*value) +
                                 ", which references other variables: it cannot be judged at admission",
-                            limit_bytes ? "set a literal value such as " + dq(rec) + rec_note : "set a literal value",
+                            limit_bytes ? "set a literal value such as " + dq(rec()) + rec_note() : "set a literal value",
                             advice));
     } else {
       const std::string text = value != nullptr ? *value : std::string();
       const auto g = parse_gomemlimit(text);
       if (!g) {
-        out.push_back(finding("goRuntime", "GOMEMLIMIT", p + ".value",
-                              who + " sets GOMEMLIMIT " + dq(text) + ": " + g.error +
+        out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".value",
+                              who() + " sets GOMEMLIMIT " + dq(text) + ": " + g.error +
                                   "; the Go runtime aborts at start-up on a malformed GOMEMLIMIT",
-                              "set " + p + ".value: " + (limit_bytes ? dq(rec) + rec_note : std::string("\"900MiB\"")),
+                              "set " + p() + ".value: " + (limit_bytes ? dq(rec()) + rec_note() : std::string("\"900MiB\"")),
                               s.mode));
       } else if (g->off) {
         if (limit_bytes) {
-          out.push_back(finding("goRuntime", "GOMEMLIMIT", p + ".value",
-                                who + " sets GOMEMLIMIT=off: the garbage collector ignores the memory limit " + limit_text +
+          out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".value",
+                                who() + " sets GOMEMLIMIT=off: the garbage collector ignores the memory limit " + limit_text +
                                     " and the container can be OOM-killed with garbage still on the heap",
-                                "set " + p + ".value: " + dq(rec) + rec_note, advice));
+                                "set " + p() + ".value: " + dq(rec()) + rec_note(), advice));
         }
       } else if (limit_bytes && g->bytes > *limit_bytes) {
-        out.push_back(finding("goRuntime", "GOMEMLIMIT", p + ".value",
-                              who + " sets GOMEMLIMIT " + text + " (" + std::to_string(g->bytes) +
+        out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".value",
+                              who() + " sets GOMEMLIMIT " + text + " (" + std::to_string(g->bytes) +
                                   " bytes), above its memory limit " + limit_text + " (" + std::to_string(*limit_bytes) +
                                   " bytes): the kernel OOM-kills it before the GC holds the heap down",
-                              "set " + p + ".value: " + dq(rec) + rec_note, s.mode));
+                              "set " + p() + ".value: " + dq(rec()) + rec_note(), s.mode));
       }
     }
   } else if (limit_bytes) {
     out.push_back(finding(
-        "goRuntime", "GOMEMLIMIT", env_path,
-        who + " does not set GOMEMLIMIT: the garbage collector does not know the memory limit " + limit_text +
+        "goRuntime", "GOMEMLIMIT", env_path(),
+        who() + " does not set GOMEMLIMIT: the garbage collector does not know the memory limit " + limit_text +
             " and the container can be OOM-killed with garbage still on the heap" +
             (has_env_from ? " (it has envFrom, which may set it: not checked)" : ""),
-        "add to " + env_path + ": {name: GOMEMLIMIT, value: " + dq(rec) + "}" + rec_note, advice));
+        "add to " + env_path() + ": {name: GOMEMLIMIT, value: " + dq(rec()) + "}" + rec_note(), advice));
   }
 
   // GOMAXPROCS against the CPU limit.
@@ -166,23 +171,23 @@ void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings
   const auto* cpu = detail::member(limits, "cpu");
   if (!procs_idx || cpu == nullptr) return;
   const std::string cpu_text = quantity_text(*cpu);
-  const std::string cpu_path = c.path + ".resources.limits.cpu";
+  const auto cpu_path = [&] { return c.path + ".resources.limits.cpu"; };
   const auto cq = parse_quantity(cpu_text);
   const auto milli = cq ? cq->milli_value() : Parsed<std::int64_t>{std::nullopt, cq.error};
   if (!milli || *milli <= 0) {
-    out.push_back(finding("goRuntime", "cpuLimit", cpu_path,
-                          who + " has CPU limit " + dq(cpu_text) + ", which is not a positive Kubernetes quantity" +
+    out.push_back(finding("goRuntime", "cpuLimit", cpu_path(),
+                          who() + " has CPU limit " + dq(cpu_text) + ", which is not a positive Kubernetes quantity" +
                               (milli ? std::string() : ": " + milli.error),
-                          "set " + cpu_path + " to a quantity such as 500m or 2", s.mode));
+                          "set " + cpu_path() + " to a quantity such as 500m or 2", s.mode));
     return;
   }
   const std::int64_t cpus = (*milli + 999) / 1000;
   const json& e = (*env)[*procs_idx];
-  const std::string p = env_path + "[" + std::to_string(*procs_idx) + "]";
+  const auto p = [&] { return env_path() + "[" + std::to_string(*procs_idx) + "]"; };
   const auto* value = detail::string_at(&e, "value");
   if (detail::member(&e, "valueFrom") != nullptr || (value != nullptr && value->find("$(") != std::string::npos)) {
-    out.push_back(finding("goRuntime", "GOMAXPROCS", p,
-                          who + " takes GOMAXPROCS from another source: it cannot be judged against the CPU limit " +
+    out.push_back(finding("goRuntime", "GOMAXPROCS", p(),
+                          who() + " takes GOMAXPROCS from another source: it cannot be judged against the CPU limit " +
                               cpu_text + " at admission",
                           "make sure it resolves to at most " + std::to_string(cpus), advice));
     return;
@@ -190,15 +195,15 @@ void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings
   const std::string text = value != nullptr ? *value : std::string();
   const auto n = parse_gomaxprocs(text);
   if (!n) {
-    out.push_back(finding("goRuntime", "GOMAXPROCS", p + ".value",
-                          who + " sets GOMAXPROCS " + dq(text) +
+    out.push_back(finding("goRuntime", "GOMAXPROCS", p() + ".value",
+                          who() + " sets GOMAXPROCS " + dq(text) +
                               ", which is not a positive integer: the Go runtime ignores it and uses its default",
-                          "set " + p + ".value: \"" + std::to_string(cpus) + "\" or remove it", advice));
+                          "set " + p() + ".value: \"" + std::to_string(cpus) + "\" or remove it", advice));
   } else if (*n > cpus) {
-    out.push_back(finding("goRuntime", "GOMAXPROCS", p + ".value",
-                          who + " sets GOMAXPROCS " + text + ", above its CPU limit " + cpu_text + " (" +
+    out.push_back(finding("goRuntime", "GOMAXPROCS", p() + ".value",
+                          who() + " sets GOMAXPROCS " + text + ", above its CPU limit " + cpu_text + " (" +
                               std::to_string(cpus) + " CPU rounded up): the extra threads are throttled by the CFS quota",
-                          "set " + p + ".value: \"" + std::to_string(cpus) + "\"", advice));
+                          "set " + p() + ".value: \"" + std::to_string(cpus) + "\"", advice));
   }
 }
 

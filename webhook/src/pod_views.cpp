@@ -40,45 +40,61 @@ bool has_type(const json& v, T t) {
 }
 
 /// Checks values against types; null counts as absent (Kubernetes omits or nulls unset fields).
-/// Paths are built only when a check fails: the happy path allocates nothing.
+/// A quiet Shape only answers pass or fail: no message and, through sub(), no path is built, so
+/// the happy path allocates nothing; check_pod_shape re-runs loud only when something failed.
 class Shape {
  public:
   std::string error;
+  bool quiet = false;
 
-  bool fail(const json& v, T t, std::string path) {
-    error = std::move(path) + ": expected " + std::string(type_word(t)) + ", found " + std::string(json_type_name(v));
+  /// `path + suffix`, or nothing when quiet (the path would only serve a message).
+  std::string sub(const std::string& path, std::string_view suffix) const {
+    if (quiet) return std::string();
+    std::string out;
+    out.reserve(path.size() + suffix.size());
+    out += path;
+    out += suffix;
+    return out;
+  }
+  bool fail(const json& v, T t, const std::string& path, std::string_view key = {}) {
+    if (quiet) return false;
+    error = path + (key.empty() ? "" : ".") + std::string(key) + ": expected " + std::string(type_word(t)) +
+            ", found " + std::string(json_type_name(v));
     return false;
   }
   static bool ok(const json& v, T t) { return v.is_null() || has_type(v, t); }
-  bool value(const json& v, T t, const std::string& path) { return ok(v, t) || fail(v, t, path); }
   /// `obj[key]`, when present, has type t.
-  bool field(const json& obj, const char* key, T t, const std::string& path) {
+  bool field(const json& obj, std::string_view key, T t, const std::string& path) {
     auto it = obj.find(key);
     if (it == obj.end() || ok(*it, t)) return true;
-    return fail(*it, t, path + "." + key);
+    return fail(*it, t, path, key);
   }
   /// A list of at most `max` entries, each of type `each`.
-  bool list(const json& obj, const char* key, T each, const std::string& path, std::size_t max) {
+  bool list(const json& obj, std::string_view key, T each, const std::string& path, std::size_t max) {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return true;
-    if (!it->is_array()) return fail(*it, T::array, path + "." + key);
+    if (!it->is_array()) return fail(*it, T::array, path, key);
     if (it->size() > max) {
-      error = path + "." + key + ": has " + std::to_string(it->size()) + " entries; the engine reads at most " +
-              std::to_string(max);
+      if (!quiet) {
+        error = path + "." + std::string(key) + ": has " + std::to_string(it->size()) +
+                " entries; the engine reads at most " + std::to_string(max);
+      }
       return false;
     }
     for (std::size_t i = 0; i < it->size(); ++i) {
-      if (!ok((*it)[i], each)) return fail((*it)[i], each, path + "." + key + "[" + std::to_string(i) + "]");
+      if (!ok((*it)[i], each)) {
+        return fail((*it)[i], each, sub(path, "." + std::string(key) + "[" + std::to_string(i) + "]"));
+      }
     }
     return true;
   }
   /// An object whose values all have type `each` (labels, annotations, resource maps).
-  bool map(const json& obj, const char* key, T each, const std::string& path) {
+  bool map(const json& obj, std::string_view key, T each, const std::string& path) {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return true;
-    if (!it->is_object()) return fail(*it, T::object, path + "." + key);
-    for (const auto& [k, v] : it->items()) {
-      if (!ok(v, each)) return fail(v, each, path + "." + key + "." + k);
+    if (!it->is_object()) return fail(*it, T::object, path, key);
+    for (const auto& [k, v] : it->get_ref<const json::object_t&>()) {
+      if (!ok(v, each)) return fail(v, each, sub(path, "." + std::string(key) + "." + k));
     }
     return true;
   }
@@ -87,21 +103,22 @@ class Shape {
 /// Runs `check(element, element_path)` on each object of obj[key] (already shape-checked as a
 /// list), building the element path only when the check fails.
 template <class F>
-bool each_entry(Shape& s, const json& obj, const char* key, const std::string& path, F check) {
+bool each_entry(Shape& s, const json& obj, std::string_view key, const std::string& path, F check) {
   auto it = obj.find(key);
   if (it == obj.end() || !it->is_array()) return true;
   for (std::size_t i = 0; i < it->size(); ++i) {
     Shape probe;
+    probe.quiet = true;
     if (!check(probe, (*it)[i], std::string())) {
       // Re-run with the real path for the message.
-      return check(s, (*it)[i], path + "." + key + "[" + std::to_string(i) + "]");
+      return check(s, (*it)[i], s.sub(path, "." + std::string(key) + "[" + std::to_string(i) + "]"));
     }
   }
   return true;
 }
 
 bool check_fields(Shape& s, const json& obj, const std::string& path,
-                  std::initializer_list<std::pair<const char*, T>> fields) {
+                  std::initializer_list<std::pair<std::string_view, T>> fields) {
   for (const auto& [key, t] : fields) {
     if (!s.field(obj, key, t, path)) return false;
   }
@@ -120,20 +137,20 @@ bool check_common_security(Shape& s, const json& sc, const std::string& p) {
                      {"appArmorProfile", T::object}}))
     return false;
   if (auto it = sc.find("seccompProfile"); it != sc.end() && it->is_object()) {
-    if (!check_fields(s, *it, p + ".seccompProfile", {{"type", T::string}, {"localhostProfile", T::string}}))
+    if (!check_fields(s, *it, s.sub(p, ".seccompProfile"), {{"type", T::string}, {"localhostProfile", T::string}}))
       return false;
   }
   if (auto it = sc.find("appArmorProfile"); it != sc.end() && it->is_object()) {
-    if (!check_fields(s, *it, p + ".appArmorProfile", {{"type", T::string}, {"localhostProfile", T::string}}))
+    if (!check_fields(s, *it, s.sub(p, ".appArmorProfile"), {{"type", T::string}, {"localhostProfile", T::string}}))
       return false;
   }
   if (auto it = sc.find("seLinuxOptions"); it != sc.end() && it->is_object()) {
-    if (!check_fields(s, *it, p + ".seLinuxOptions",
+    if (!check_fields(s, *it, s.sub(p, ".seLinuxOptions"),
                       {{"type", T::string}, {"user", T::string}, {"role", T::string}, {"level", T::string}}))
       return false;
   }
   if (auto it = sc.find("windowsOptions"); it != sc.end() && it->is_object()) {
-    if (!check_fields(s, *it, p + ".windowsOptions",
+    if (!check_fields(s, *it, s.sub(p, ".windowsOptions"),
                       {{"hostProcess", T::boolean}, {"runAsUserName", T::string}}))
       return false;
   }
@@ -160,11 +177,12 @@ bool check_container(Shape& s, const json& c, const std::string& p) {
       }))
     return false;
   if (auto it = c.find("resources"); it != c.end() && it->is_object()) {
-    if (!s.map(*it, "limits", T::quantity, p + ".resources")) return false;
-    if (!s.map(*it, "requests", T::quantity, p + ".resources")) return false;
+    const std::string rp = s.sub(p, ".resources");
+    if (!s.map(*it, "limits", T::quantity, rp)) return false;
+    if (!s.map(*it, "requests", T::quantity, rp)) return false;
   }
   if (auto it = c.find("securityContext"); it != c.end() && it->is_object()) {
-    const std::string sp = p + ".securityContext";
+    const std::string sp = s.sub(p, ".securityContext");
     if (!check_common_security(s, *it, sp)) return false;
     if (!check_fields(s, *it, sp,
                       {{"privileged", T::boolean},
@@ -174,8 +192,9 @@ bool check_container(Shape& s, const json& c, const std::string& p) {
                        {"capabilities", T::object}}))
       return false;
     if (auto cap = it->find("capabilities"); cap != it->end() && cap->is_object()) {
-      if (!s.list(*cap, "add", T::string, sp + ".capabilities", kMaxListEntries)) return false;
-      if (!s.list(*cap, "drop", T::string, sp + ".capabilities", kMaxListEntries)) return false;
+      const std::string cp = s.sub(sp, ".capabilities");
+      if (!s.list(*cap, "add", T::string, cp, kMaxListEntries)) return false;
+      if (!s.list(*cap, "drop", T::string, cp, kMaxListEntries)) return false;
     }
   }
   return true;
@@ -288,16 +307,17 @@ Parsed<ExtractedPod> extract_pod_view(const json& object, std::string_view kind)
   return out;
 }
 
-std::string check_pod_shape(const PodView& pod) {
-  Shape s;
+namespace {
+
+bool pod_shape_ok(Shape& s, const PodView& pod) {
   if (pod.metadata != nullptr) {
     const json& md = *pod.metadata;
     if (!check_fields(s, md, pod.metadata_path, {{"name", T::string}, {"namespace", T::string}}))
-      return s.error;
-    if (!s.map(md, "labels", T::string, pod.metadata_path)) return s.error;
-    if (!s.map(md, "annotations", T::string, pod.metadata_path)) return s.error;
+      return false;
+    if (!s.map(md, "labels", T::string, pod.metadata_path)) return false;
+    if (!s.map(md, "annotations", T::string, pod.metadata_path)) return false;
   }
-  if (pod.spec == nullptr) return "";
+  if (pod.spec == nullptr) return true;
   const json& spec = *pod.spec;
   const std::string& p = pod.spec_path;
   if (!check_fields(s, spec, p,
@@ -308,32 +328,43 @@ std::string check_pod_shape(const PodView& pod) {
                      {"runtimeClassName", T::string},
                      {"securityContext", T::object},
                      {"os", T::object}}))
-    return s.error;
+    return false;
   if (auto os = spec.find("os"); os != spec.end() && os->is_object()) {
-    if (!s.field(*os, "name", T::string, p + ".os")) return s.error;
+    if (!s.field(*os, "name", T::string, s.sub(p, ".os"))) return false;
   }
   if (auto sc = spec.find("securityContext"); sc != spec.end() && sc->is_object()) {
-    const std::string sp = p + ".securityContext";
-    if (!check_common_security(s, *sc, sp)) return s.error;
-    if (!s.field(*sc, "fsGroup", T::integer, sp)) return s.error;
-    if (!s.list(*sc, "supplementalGroups", T::integer, sp, kMaxListEntries)) return s.error;
-    if (!s.list(*sc, "sysctls", T::object, sp, kMaxListEntries)) return s.error;
+    const std::string sp = s.sub(p, ".securityContext");
+    if (!check_common_security(s, *sc, sp)) return false;
+    if (!s.field(*sc, "fsGroup", T::integer, sp)) return false;
+    if (!s.list(*sc, "supplementalGroups", T::integer, sp, kMaxListEntries)) return false;
+    if (!s.list(*sc, "sysctls", T::object, sp, kMaxListEntries)) return false;
     if (!each_entry(s, *sc, "sysctls", sp, [](Shape& sh, const json& e, const std::string& ep) {
           return check_fields(sh, e, ep, {{"name", T::string}, {"value", T::string}});
         }))
-      return s.error;
+      return false;
   }
   for (const char* list : {"containers", "initContainers", "ephemeralContainers"}) {
-    if (!s.list(spec, list, T::object, p, kMaxContainers)) return s.error;
+    if (!s.list(spec, list, T::object, p, kMaxContainers)) return false;
     auto it = spec.find(list);
     if (it == spec.end() || !it->is_array()) continue;
     if (!each_entry(s, spec, list, p, [](Shape& sh, const json& c, const std::string& cp) {
           return check_container(sh, c, cp);
         }))
-      return s.error;
+      return false;
   }
-  if (!s.list(spec, "volumes", T::object, p, kMaxListEntries)) return s.error;
-  return "";
+  if (!s.list(spec, "volumes", T::object, p, kMaxListEntries)) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string check_pod_shape(const PodView& pod) {
+  Shape quiet;
+  quiet.quiet = true;
+  if (pod_shape_ok(quiet, pod)) return "";
+  Shape loud;  // something is wrong: the same checks again, now with paths and the message
+  pod_shape_ok(loud, pod);
+  return loud.error;
 }
 
 }  // namespace gopreflight::webhook
