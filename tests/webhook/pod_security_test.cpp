@@ -52,4 +52,51 @@ TEST_SUITE("rules") {
     CHECK_FALSE(restricted.empty());
     for (const auto& f : restricted) CHECK(f.mode == "enforce");
   }
+
+  TEST_CASE("podSecurity: checks that build paths only on a report still report wrong types at the same paths") {
+    struct Row {
+      const char* container_extra;  // members added to the container (JSON object)
+      const char* pod_sc;           // spec.securityContext (JSON), or "null"
+      const char* path;             // the invalidType path that must be reported
+    };
+    const std::vector<Row> rows = {
+        {R"({"securityContext":{"capabilities":{"drop":["ALL",3]}}})", "null",
+         "spec.containers[0].securityContext.capabilities.drop[1]"},
+        {R"({"securityContext":{"capabilities":{"drop":{"a":1}}}})", "null",
+         "spec.containers[0].securityContext.capabilities.drop"},
+        {R"({"securityContext":{"capabilities":{"drop":["ALL"],"add":"NET_RAW"}}})", "null",
+         "spec.containers[0].securityContext.capabilities.add"},
+        {R"({"readinessProbe":{"httpGet":[]}})", "null", "spec.containers[0].readinessProbe.httpGet"},
+        {R"({"livenessProbe":{"tcpSocket":{"host":5}}})", "null", "spec.containers[0].livenessProbe.tcpSocket.host"},
+        {R"({"lifecycle":{"preStop":{"httpGet":{"host":false}}}})", "null",
+         "spec.containers[0].lifecycle.preStop.httpGet.host"},
+        {R"({"ports":[{"containerPort":80},{"hostPort":"80"}]})", "null", "spec.containers[0].ports[1].hostPort"},
+        {R"({"ports":[7]})", "null", "spec.containers[0].ports[0]"},
+        {"{}", R"({"sysctls":["net.ipv4.tcp_syncookies"]})", "spec.securityContext.sysctls[0]"},
+        {"{}", R"({"sysctls":[{"name":[]}]})", "spec.securityContext.sysctls[0].name"},
+    };
+    for (const auto& r : rows) {
+      json c = {{"name", "app"}, {"image", "x"}};
+      const json extra = json::parse(r.container_extra);
+      for (const auto& [k, v] : extra.items()) c[k] = v;
+      json spec = {{"containers", json::array({c})}};
+      if (const json sc = json::parse(r.pod_sc); !sc.is_null()) spec["securityContext"] = sc;
+      TestPod p(pod_with_spec(spec));
+      CAPTURE(r.path);
+      const auto out = pss::evaluate(pss::Level::restricted, pss::Version{}, p.view);
+      const bool reported = std::any_of(out.begin(), out.end(), [&](const pss::Violation& v) {
+        return v.check_id == pss::kInvalidTypeCheckId && v.path == r.path;
+      });
+      CHECK(reported);
+    }
+    // Allowed values build no report at all: a clean restricted Pod has no violation.
+    const json clean = json::parse(R"({"name":"app","image":"x","ports":[{"containerPort":80}],
+        "readinessProbe":{"httpGet":{"path":"/","port":80}},
+        "securityContext":{"allowPrivilegeEscalation":false,"runAsNonRoot":true,
+          "seccompProfile":{"type":"RuntimeDefault"},
+          "capabilities":{"drop":["ALL"],"add":["NET_BIND_SERVICE"]}}})");
+    TestPod ok(pod_with_spec({{"containers", json::array({clean})},
+                              {"securityContext", json::parse(R"({"sysctls":[{"name":"net.ipv4.tcp_syncookies","value":"1"}]})")}}));
+    CHECK(pss::evaluate(pss::Level::restricted, pss::Version{}, ok.view).empty());
+  }
 }

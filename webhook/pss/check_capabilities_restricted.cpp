@@ -20,29 +20,34 @@ namespace {
 void capabilities_restricted_1_22(Ctx& ctx) {
   for (const auto& c : ctx.containers) {
     const json* caps = c.sc ? ctx.object(*c.sc, "capabilities", c.sc_path) : nullptr;
-    const std::string caps_path = c.sc_path + ".capabilities";
+    // Paths are built only for a report: a container that drops ALL and adds nothing builds none.
+    const auto caps_path = [&] { return c.sc_path + ".capabilities"; };
     bool dropped_all = false;
-    const json* drop = caps ? ctx.array(*caps, "drop", caps_path) : nullptr;
+    const json* drop = caps ? lazy_array(ctx, *caps, "drop", caps_path) : nullptr;
     if (drop) {
       for (std::size_t i = 0; i < drop->size(); ++i) {
-        auto cap = ctx.string_at(*drop, i, caps_path + ".drop");
-        if (cap && *cap == "ALL") dropped_all = true;
+        const json& v = (*drop)[i];
+        if (v.is_string()) {
+          if (v.get_ref<const std::string&>() == "ALL") dropped_all = true;
+        } else {
+          ctx.string_at(*drop, i, caps_path() + ".drop");  // reports the wrong type
+        }
       }
     }
     if (!dropped_all)
-      ctx.violation(caps_path + ".drop",
+      ctx.violation(caps_path() + ".drop",
                     c.label() + (drop ? " does not drop ALL capabilities" : " drops no capabilities") +
                         "; capabilities.drop must include ALL",
                     "set securityContext.capabilities.drop: [\"ALL\"]");
-    const json* add = caps ? ctx.array(*caps, "add", caps_path) : nullptr;
+    const json* add = caps ? lazy_array(ctx, *caps, "add", caps_path) : nullptr;
     if (!add) continue;
     std::vector<std::string> bad;
     for (std::size_t i = 0; i < add->size(); ++i) {
-      auto cap = ctx.string_at(*add, i, caps_path + ".add");
+      auto cap = ctx.string_at(*add, i, caps_path() + ".add");
       if (cap && *cap != "NET_BIND_SERVICE") bad.push_back(*cap);
     }
     if (!bad.empty())
-      ctx.violation(caps_path + ".add",
+      ctx.violation(caps_path() + ".add",
                     c.label() + " adds capabilities " + join(bad) +
                         "; restricted allows adding only NET_BIND_SERVICE",
                     "remove " + join(bad) + " from securityContext.capabilities.add");

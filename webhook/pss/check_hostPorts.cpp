@@ -16,14 +16,14 @@ void host_ports_1_0(Ctx& ctx) {
   for (const auto& c : ctx.containers) {
     const json* ports = ctx.array(*c.obj, "ports", c.path);
     if (!ports) continue;
-    const std::string ports_path = c.path + ".ports";
     for (std::size_t i = 0; i < ports->size(); ++i) {
       const json& p = (*ports)[i];
-      const std::string path = index_path(ports_path, i);
       if (!p.is_object()) {
-        ctx.wrong_type(path, "an object", p);
+        ctx.wrong_type(index_path(c.path + ".ports", i), "an object", p);
         continue;
       }
+      if (peek(p, "hostPort") == nullptr) continue;  // unset: nothing to judge, no path to build
+      const std::string path = index_path(c.path + ".ports", i);
       auto host_port = ctx.integer(p, "hostPort", path);
       if (!host_port || *host_port == 0) continue;
       ctx.violation(path + ".hostPort",

@@ -14,8 +14,12 @@
 namespace gopreflight::webhook::pss::detail {
 namespace {
 
-void check_handler(Ctx& ctx, const ContainerRef& c, const json& handler, const std::string& path) {
+/// The probe or hook `base`.`field` (the path is built only when a handler is there).
+void check_handler(Ctx& ctx, const ContainerRef& c, const json& handler, const std::string& base,
+                   std::string_view field) {
   for (std::string_view kind : {"httpGet", "tcpSocket"}) {
+    if (peek(handler, kind) == nullptr) continue;
+    const std::string path = base + "." + std::string(field);
     const json* h = ctx.object(handler, kind, path);
     if (!h) continue;
     const std::string hpath = path + "." + std::string(kind);
@@ -31,15 +35,13 @@ void check_handler(Ctx& ctx, const ContainerRef& c, const json& handler, const s
 void host_probes_1_34(Ctx& ctx) {
   for (const auto& c : ctx.containers) {
     for (std::string_view probe : {"livenessProbe", "readinessProbe", "startupProbe"}) {
-      if (const json* p = ctx.object(*c.obj, probe, c.path))
-        check_handler(ctx, c, *p, c.path + "." + std::string(probe));
+      if (const json* p = ctx.object(*c.obj, probe, c.path)) check_handler(ctx, c, *p, c.path, probe);
     }
     const json* lc = ctx.object(*c.obj, "lifecycle", c.path);
     if (!lc) continue;
     const std::string lc_path = c.path + ".lifecycle";
     for (std::string_view hook : {"postStart", "preStop"}) {
-      if (const json* h = ctx.object(*lc, hook, lc_path))
-        check_handler(ctx, c, *h, lc_path + "." + std::string(hook));
+      if (const json* h = ctx.object(*lc, hook, lc_path)) check_handler(ctx, c, *h, lc_path, hook);
     }
   }
 }

@@ -47,21 +47,25 @@ void sysctls_v(Ctx& ctx) {
   const json* list = ctx.array(*ctx.pod_sc, "sysctls", ctx.pod_sc_path);
   if (!list) return;
   static const std::vector<std::string> allowed = sysctls_allowed(Minor);
-  const std::string list_path = ctx.pod_sc_path + ".sysctls";
+  // Paths are built only for a report: allowed sysctls build none.
+  const auto list_path = [&] { return ctx.pod_sc_path + ".sysctls"; };
   for (std::size_t i = 0; i < list->size(); ++i) {
     const json& s = (*list)[i];
-    const std::string path = index_path(list_path, i);
     if (!s.is_object()) {
-      ctx.wrong_type(path, "an object", s);
+      ctx.wrong_type(index_path(list_path(), i), "an object", s);
       continue;
     }
+    const json* raw = peek(s, "name");
+    if (raw != nullptr && raw->is_string() &&
+        std::find(allowed.begin(), allowed.end(), raw->get_ref<const std::string&>()) != allowed.end())
+      continue;
+    const std::string path = index_path(list_path(), i);
     auto name = ctx.string(s, "name", path);
     if (!name) continue;
-    if (std::find(allowed.begin(), allowed.end(), *name) != allowed.end()) continue;
     ctx.violation(path + ".name",
                   "sysctl " + *name + " is not in the baseline safe set at " + ctx.version_str +
                       " (allowed: " + join(allowed) + ")",
-                  "remove " + *name + " from " + list_path +
+                  "remove " + *name + " from " + list_path() +
                       " and tune it on the node instead (check it with gopreflight-check)");
   }
 }

@@ -69,6 +69,24 @@ class Ctx {
   std::set<std::string> type_error_paths_;
 };
 
+/// parent[key] as the typed accessors read it (absent or null: nullptr), reporting nothing.
+const json* peek(const json& parent, std::string_view key);
+
+/// ctx.object(parent, key, path()) / ctx.array(...), building the path only when a wrong type
+/// has to be reported: the same answers and reports, without a string per call on the happy path.
+template <class PathFn>
+const json* lazy_object(Ctx& ctx, const json& parent, std::string_view key, PathFn path) {
+  const json* v = peek(parent, key);
+  if (v == nullptr || v->is_object()) return v;
+  return ctx.object(parent, key, path());
+}
+template <class PathFn>
+const json* lazy_array(Ctx& ctx, const json& parent, std::string_view key, PathFn path) {
+  const json* v = peek(parent, key);
+  if (v == nullptr || v->is_array()) return v;
+  return ctx.array(parent, key, path());
+}
+
 /// "a.b" with a dot only when `base` is non-empty.
 std::string join_path(const std::string& base, std::string_view key);
 /// `base[i]`

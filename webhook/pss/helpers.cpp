@@ -71,13 +71,17 @@ void Ctx::wrong_type(const std::string& path, std::string_view expected, const j
 }
 
 namespace {
+/// parent[key] unless absent or null; std::map's own find, without nlohmann's iterator wrapper.
 const json* find(const json& parent, std::string_view key) {
-  if (!parent.is_object()) return nullptr;
-  auto it = parent.find(key);
-  if (it == parent.end() || it->is_null()) return nullptr;
-  return &*it;
+  const auto* members = parent.get_ptr<const json::object_t*>();
+  if (members == nullptr) return nullptr;
+  auto it = members->find(key);
+  if (it == members->end() || it->second.is_null()) return nullptr;
+  return &it->second;
 }
 }  // namespace
+
+const json* peek(const json& parent, std::string_view key) { return find(parent, key); }
 
 const json* Ctx::object(const json& parent, std::string_view key, const std::string& parent_path) {
   const json* v = find(parent, key);

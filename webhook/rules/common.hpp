@@ -3,6 +3,7 @@
 // has already refused wrong types with check_pod_shape; these keep rules safe on their own).
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -13,30 +14,33 @@ namespace gopreflight::webhook::rules::detail {
 
 using nlohmann::json;
 
-inline const json* member(const json* obj, const char* key) {
-  if (obj == nullptr || !obj->is_object()) return nullptr;
-  auto it = obj->find(key);
-  if (it == obj->end() || it->is_null()) return nullptr;
-  return &*it;
+/// (*obj)[key] unless obj is not an object or the member is absent or null. std::map's own find
+/// with a string_view key: no strlen per comparison, no nlohmann iterator wrapper.
+inline const json* member(const json* obj, std::string_view key) {
+  const auto* members = obj != nullptr ? obj->get_ptr<const json::object_t*>() : nullptr;
+  if (members == nullptr) return nullptr;
+  auto it = members->find(key);
+  if (it == members->end() || it->second.is_null()) return nullptr;
+  return &it->second;
 }
-inline const json* object_at(const json* obj, const char* key) {
+inline const json* object_at(const json* obj, std::string_view key) {
   const json* v = member(obj, key);
   return v != nullptr && v->is_object() ? v : nullptr;
 }
-inline const json* array_at(const json* obj, const char* key) {
+inline const json* array_at(const json* obj, std::string_view key) {
   const json* v = member(obj, key);
   return v != nullptr && v->is_array() ? v : nullptr;
 }
-inline const std::string* string_at(const json* obj, const char* key) {
+inline const std::string* string_at(const json* obj, std::string_view key) {
   const json* v = member(obj, key);
   return v != nullptr && v->is_string() ? v->get_ptr<const std::string*>() : nullptr;
 }
-inline std::optional<bool> bool_at(const json* obj, const char* key) {
+inline std::optional<bool> bool_at(const json* obj, std::string_view key) {
   const json* v = member(obj, key);
   if (v == nullptr || !v->is_boolean()) return std::nullopt;
   return v->get<bool>();
 }
-inline std::optional<long long> int_at(const json* obj, const char* key) {
+inline std::optional<long long> int_at(const json* obj, std::string_view key) {
   const json* v = member(obj, key);
   if (v == nullptr || !v->is_number_integer()) return std::nullopt;
   if (v->is_number_unsigned()) {

@@ -221,6 +221,8 @@ class Reader {
     }
     for (;;) {
       if constexpr (Keep) {
+        // Arrays in reviews are mostly short: room for four up front saves the 1-2-4 regrowths.
+        if (items->empty()) items->reserve(4);
         items->emplace_back();
         if (!value(&items->back(), depth, child)) return false;
       } else if (!value<false>(nullptr, depth)) {

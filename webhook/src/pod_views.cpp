@@ -39,6 +39,15 @@ bool has_type(const json& v, T t) {
   return false;
 }
 
+/// obj[key] when obj is an object that has it, else null: std::map's own find, without
+/// nlohmann's iterator wrapper (this is the engine's hottest lookup).
+const json* member_of(const json& obj, std::string_view key) {
+  const auto* members = obj.get_ptr<const json::object_t*>();
+  if (members == nullptr) return nullptr;
+  auto it = members->find(key);
+  return it == members->end() ? nullptr : &it->second;
+}
+
 /// Checks values against types; null counts as absent (Kubernetes omits or nulls unset fields).
 /// A quiet Shape only answers pass or fail: no message and, through sub(), no path is built, so
 /// the happy path allocates nothing; check_pod_shape re-runs loud only when something failed.
@@ -65,14 +74,14 @@ class Shape {
   static bool ok(const json& v, T t) { return v.is_null() || has_type(v, t); }
   /// `obj[key]`, when present, has type t.
   bool field(const json& obj, std::string_view key, T t, const std::string& path) {
-    auto it = obj.find(key);
-    if (it == obj.end() || ok(*it, t)) return true;
+    const json* it = member_of(obj, key);
+    if (it == nullptr || ok(*it, t)) return true;
     return fail(*it, t, path, key);
   }
   /// A list of at most `max` entries, each of type `each`.
   bool list(const json& obj, std::string_view key, T each, const std::string& path, std::size_t max) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return true;
+    const json* it = member_of(obj, key);
+    if (it == nullptr || it->is_null()) return true;
     if (!it->is_array()) return fail(*it, T::array, path, key);
     if (it->size() > max) {
       if (!quiet) {
@@ -90,8 +99,8 @@ class Shape {
   }
   /// An object whose values all have type `each` (labels, annotations, resource maps).
   bool map(const json& obj, std::string_view key, T each, const std::string& path) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return true;
+    const json* it = member_of(obj, key);
+    if (it == nullptr || it->is_null()) return true;
     if (!it->is_object()) return fail(*it, T::object, path, key);
     for (const auto& [k, v] : it->get_ref<const json::object_t&>()) {
       if (!ok(v, each)) return fail(v, each, sub(path, "." + std::string(key) + "." + k));
@@ -104,8 +113,8 @@ class Shape {
 /// list), building the element path only when the check fails.
 template <class F>
 bool each_entry(Shape& s, const json& obj, std::string_view key, const std::string& path, F check) {
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_array()) return true;
+  const json* it = member_of(obj, key);
+  if (it == nullptr || !it->is_array()) return true;
   for (std::size_t i = 0; i < it->size(); ++i) {
     Shape probe;
     probe.quiet = true;
@@ -136,20 +145,20 @@ bool check_common_security(Shape& s, const json& sc, const std::string& p) {
                      {"windowsOptions", T::object},
                      {"appArmorProfile", T::object}}))
     return false;
-  if (auto it = sc.find("seccompProfile"); it != sc.end() && it->is_object()) {
+  if (const json* it = member_of(sc, "seccompProfile"); it != nullptr && it->is_object()) {
     if (!check_fields(s, *it, s.sub(p, ".seccompProfile"), {{"type", T::string}, {"localhostProfile", T::string}}))
       return false;
   }
-  if (auto it = sc.find("appArmorProfile"); it != sc.end() && it->is_object()) {
+  if (const json* it = member_of(sc, "appArmorProfile"); it != nullptr && it->is_object()) {
     if (!check_fields(s, *it, s.sub(p, ".appArmorProfile"), {{"type", T::string}, {"localhostProfile", T::string}}))
       return false;
   }
-  if (auto it = sc.find("seLinuxOptions"); it != sc.end() && it->is_object()) {
+  if (const json* it = member_of(sc, "seLinuxOptions"); it != nullptr && it->is_object()) {
     if (!check_fields(s, *it, s.sub(p, ".seLinuxOptions"),
                       {{"type", T::string}, {"user", T::string}, {"role", T::string}, {"level", T::string}}))
       return false;
   }
-  if (auto it = sc.find("windowsOptions"); it != sc.end() && it->is_object()) {
+  if (const json* it = member_of(sc, "windowsOptions"); it != nullptr && it->is_object()) {
     if (!check_fields(s, *it, s.sub(p, ".windowsOptions"),
                       {{"hostProcess", T::boolean}, {"runAsUserName", T::string}}))
       return false;
@@ -176,12 +185,12 @@ bool check_container(Shape& s, const json& c, const std::string& p) {
         return check_fields(sh, e, ep, {{"hostPort", T::integer}, {"containerPort", T::integer}, {"protocol", T::string}});
       }))
     return false;
-  if (auto it = c.find("resources"); it != c.end() && it->is_object()) {
+  if (const json* it = member_of(c, "resources"); it != nullptr && it->is_object()) {
     const std::string rp = s.sub(p, ".resources");
     if (!s.map(*it, "limits", T::quantity, rp)) return false;
     if (!s.map(*it, "requests", T::quantity, rp)) return false;
   }
-  if (auto it = c.find("securityContext"); it != c.end() && it->is_object()) {
+  if (const json* it = member_of(c, "securityContext"); it != nullptr && it->is_object()) {
     const std::string sp = s.sub(p, ".securityContext");
     if (!check_common_security(s, *it, sp)) return false;
     if (!check_fields(s, *it, sp,
@@ -191,7 +200,7 @@ bool check_container(Shape& s, const json& c, const std::string& p) {
                        {"procMount", T::string},
                        {"capabilities", T::object}}))
       return false;
-    if (auto cap = it->find("capabilities"); cap != it->end() && cap->is_object()) {
+    if (const json* cap = member_of(*it, "capabilities"); cap != nullptr && cap->is_object()) {
       const std::string cp = s.sub(sp, ".capabilities");
       if (!s.list(*cap, "add", T::string, cp, kMaxListEntries)) return false;
       if (!s.list(*cap, "drop", T::string, cp, kMaxListEntries)) return false;
@@ -329,10 +338,10 @@ bool pod_shape_ok(Shape& s, const PodView& pod) {
                      {"securityContext", T::object},
                      {"os", T::object}}))
     return false;
-  if (auto os = spec.find("os"); os != spec.end() && os->is_object()) {
+  if (const json* os = member_of(spec, "os"); os != nullptr && os->is_object()) {
     if (!s.field(*os, "name", T::string, s.sub(p, ".os"))) return false;
   }
-  if (auto sc = spec.find("securityContext"); sc != spec.end() && sc->is_object()) {
+  if (const json* sc = member_of(spec, "securityContext"); sc != nullptr && sc->is_object()) {
     const std::string sp = s.sub(p, ".securityContext");
     if (!check_common_security(s, *sc, sp)) return false;
     if (!s.field(*sc, "fsGroup", T::integer, sp)) return false;
@@ -345,8 +354,8 @@ bool pod_shape_ok(Shape& s, const PodView& pod) {
   }
   for (const char* list : {"containers", "initContainers", "ephemeralContainers"}) {
     if (!s.list(spec, list, T::object, p, kMaxContainers)) return false;
-    auto it = spec.find(list);
-    if (it == spec.end() || !it->is_array()) continue;
+    const json* it = member_of(spec, list);
+    if (it == nullptr || !it->is_array()) continue;
     if (!each_entry(s, spec, list, p, [](Shape& sh, const json& c, const std::string& cp) {
           return check_container(sh, c, cp);
         }))
