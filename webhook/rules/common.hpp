@@ -69,8 +69,12 @@ inline std::vector<ContainerRef> containers_of(const PodView& pod, std::initiali
       const json& c = (*arr)[i];
       if (!c.is_object()) continue;
       const std::string* name = string_at(&c, "name");
-      out.push_back({&c, pod.spec_path + "." + list + "[" + std::to_string(i) + "]", list,
-                     name != nullptr ? *name : std::string()});
+      const std::string index = std::to_string(i);
+      const std::string_view list_name(list);
+      std::string path;  // spec_path.list[i], built in one allocation
+      path.reserve(pod.spec_path.size() + list_name.size() + index.size() + 3);
+      path.append(pod.spec_path).append(".").append(list_name).append("[").append(index).append("]");
+      out.push_back({&c, std::move(path), list, name != nullptr ? *name : std::string()});
     }
   }
   return out;

@@ -35,7 +35,7 @@ std::string quantity_text(const json& v) {
 }
 
 /// The last env entry named `name` (the last one wins when a name repeats).
-std::optional<std::size_t> find_env(const json* env, const char* name) {
+std::optional<std::size_t> find_env(const json* env, std::string_view name) {
   std::optional<std::size_t> found;
   if (env == nullptr) return found;
   for (std::size_t i = 0; i < env->size(); ++i) {

@@ -2,6 +2,8 @@
 #include "gopreflight/webhook/engine.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <exception>
 #include <utility>
 
@@ -29,6 +31,44 @@ constexpr std::string_view kUnreadMembers[] = {"managedFields"};
 bool one_of(std::string_view key, std::initializer_list<std::string_view> keys) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
+
+/// A fixed set of member names, looked up by a (length, first, last byte) signature before any
+/// byte comparison: the filter asks about every member of every Pod spec and container.
+template <std::size_t N>
+class KeySet {
+ public:
+  constexpr explicit KeySet(std::array<std::string_view, N> keys) : keys_(keys) {
+    for (std::size_t i = 0; i < N; ++i) sigs_[i] = sig(keys_[i]);
+  }
+  bool contains(std::string_view key) const {
+    const std::uint32_t s = sig(key);
+    for (std::size_t i = 0; i < N; ++i) {
+      if (sigs_[i] == s && keys_[i] == key) return true;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr std::uint32_t sig(std::string_view k) {
+    if (k.empty()) return 0;
+    return (static_cast<std::uint32_t>(k.size()) << 16) | (static_cast<std::uint32_t>(static_cast<unsigned char>(k.front())) << 8) |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(k.back()));
+  }
+  std::array<std::string_view, N> keys_;
+  std::array<std::uint32_t, N> sigs_{};
+};
+
+/// Pod spec members no rule or shape check reads.
+constexpr KeySet<22> kUnreadPodSpec({"affinity", "tolerations", "topologySpreadConstraints", "nodeSelector",
+                                     "dnsConfig", "dnsPolicy", "schedulerName", "priorityClassName",
+                                     "imagePullSecrets", "readinessGates", "serviceAccountName", "serviceAccount",
+                                     "automountServiceAccountToken", "terminationGracePeriodSeconds",
+                                     "enableServiceLinks", "preemptionPolicy", "overhead", "nodeName", "hostname",
+                                     "subdomain", "setHostnameAsFQDN", "shareProcessNamespace"});
+/// Container members no rule or shape check reads.
+constexpr KeySet<12> kUnreadContainer({"args", "command", "volumeMounts", "volumeDevices", "terminationMessagePath",
+                                       "terminationMessagePolicy", "imagePullPolicy", "workingDir", "stdin",
+                                       "stdinOnce", "tty", "resizePolicy"});
 
 /*
  * What /validate builds of a review, besides leaving out managedFields everywhere.
@@ -72,10 +112,7 @@ class ReviewFilter final : public JsonFilter {
       case kJobTemplate: return key == "spec" ? kJobSpec : kKeepAll;
       case kJobSpec: return key == "template" ? kTemplate : kKeepAll;
       case kPodSpec: return pod_spec_member(key);
-      case kContainer:
-        return lean(one_of(key, {"args", "command", "volumeMounts", "volumeDevices", "terminationMessagePath",
-                                 "terminationMessagePolicy", "imagePullPolicy", "workingDir", "stdin", "stdinOnce",
-                                 "tty", "resizePolicy"}));
+      case kContainer: return lean(kUnreadContainer.contains(key));
       default: return kKeepAll;
     }
   }
@@ -92,16 +129,12 @@ class ReviewFilter final : public JsonFilter {
 
   int pod_spec_member(std::string_view key) {
     if (key == "containers" || key == "initContainers" || key == "ephemeralContainers") return kContainers;
-    return lean(one_of(key, {"affinity", "tolerations", "topologySpreadConstraints", "nodeSelector", "dnsConfig",
-                             "dnsPolicy", "schedulerName", "priorityClassName", "imagePullSecrets",
-                             "readinessGates", "serviceAccountName", "serviceAccount",
-                             "automountServiceAccountToken", "terminationGracePeriodSeconds",
-                             "enableServiceLinks", "preemptionPolicy", "overhead", "nodeName", "hostname",
-                             "subdomain", "setHostnameAsFQDN", "shareProcessNamespace"}));
+    return lean(kUnreadPodSpec.contains(key));
   }
   /// kSkip for an unread member once the review is known to be a CREATE.
   int lean(bool unread) {
-    if (!unread || !allow_lean_ || !create_) return kKeepAll;
+    if (!unread) return kKeepAll;
+    if (!allow_lean_ || !create_) return kKeepAll;
     lean_used_ = true;
     return kSkip;
   }
