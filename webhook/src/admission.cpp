@@ -59,18 +59,18 @@ Parsed<AdmissionRequest> decode_admission_request(const json& review) {
   const json& req = *req_it;
   if (!req.is_object()) return fail("request: expected an object, found " + found(req));
 
-  auto str_field = [&](const json& obj, const char* key, const std::string& path, std::string& dst,
-                       bool required) -> bool {
+  // `path` is a literal: a std::string is made of it only for an error.
+  auto str_field = [&](const json& obj, const char* key, const char* path, std::string& dst, bool required) -> bool {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) {
-      if (required) out.error = path + ": missing";
+      if (required) out.error = std::string(path) + ": missing";
       return !required;
     }
     if (!it->is_string()) {
-      out.error = path + ": expected a string, found " + found(*it);
+      out.error = std::string(path) + ": expected a string, found " + found(*it);
       return false;
     }
-    dst = it->get<std::string>();
+    dst = it->get_ref<const std::string&>();
     return true;
   };
   if (!str_field(req, "uid", "request.uid", r.uid, true)) return out;

@@ -539,11 +539,11 @@ ReviewOutcome Engine::validate(std::string_view body) const {
                                     "DaemonSet, Job, CronJob, ReplicationController, PodTemplate)");
       }
       if (req->object == nullptr) return bad_request(out, "AdmissionReview.request.object: missing");
-      RequestInfo info;
-      info.operation = req->operation;
-      info.username = req->username;
-      info.ns = req->ns;
-      info.sub_resource = req->sub_resource;
+      RequestInfo info;  // req's copies are not needed after this (out has its own)
+      info.operation = std::move(req.value->operation);
+      info.username = std::move(req.value->username);
+      info.ns = std::move(req.value->ns);
+      info.sub_resource = std::move(req.value->sub_resource);
       info.old_object = req->old_object;
       d = decide(*policy_, *req->object, req->kind, info);
       if (!d.error.empty()) return bad_request(out, "AdmissionReview.request.object: " + d.error);
