@@ -22,8 +22,8 @@ void register_serve_command(CLI::App& app, int& exit_code) {
                   "Connections served at once; later ones wait, accepted, for a free slot")
       ->capture_default_str();
   cmd->add_option("--worker-threads", opts->worker_threads,
-                  "Threads serving connections, each an event loop (0: one per CPU the process may use, "
-                  "from its affinity mask and cgroup cpu.max)")
+                  "Threads serving connections, each an event loop (0: 8 per CPU the process may use, "
+                  "from its affinity mask and cgroup cpu.max; 2 to 128)")
       ->capture_default_str();
   cmd->add_option("--keep-alive-timeout", opts->keep_alive_timeout_s, "Seconds an idle connection is kept")
       ->capture_default_str();

@@ -495,7 +495,7 @@ int default_loop_threads() {
       if (cpus < n) n = static_cast<int>(cpus);
     }
   }
-  return std::clamp(n, 1, 64);
+  return std::clamp(n * kLoopsPerCpu, 2, 128);
 }
 
 }  // namespace gopreflight::webhook::server

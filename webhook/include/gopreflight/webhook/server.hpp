@@ -27,7 +27,7 @@ struct ServeOptions {
   std::string log_level = "info";          ///< --log-level trace|debug|info|warn|error|off
   bool dev_self_signed = false;            ///< --dev-self-signed
   int max_connections = 512;               ///< --max-connections: open at once; later ones wait
-  int worker_threads = 0;                  ///< --worker-threads: event-loop threads (0: one per usable CPU)
+  int worker_threads = 0;                  ///< --worker-threads: event-loop threads (0: 8 per usable CPU)
   int keep_alive_timeout_s = 120;          ///< --keep-alive-timeout
   int read_timeout_s = 10;                 ///< --read-timeout (per read; cuts silent clients)
   int write_timeout_s = 10;                ///< --write-timeout
