@@ -87,6 +87,12 @@ TEST_SUITE("pod_views") {
         {{{"volumes", json::object()}}, "spec.volumes: expected a list, found object"},
         {{{"containers", json::array({{{"ports", json::array({{{"hostPort", "80"}}})}}})}},
          "spec.containers[0].ports[0].hostPort: expected an integer, found string"},
+        // Two wrong fields in an object smaller than its field list (the pass/fail pass walks its
+        // members in key order): the message still names the first in field order.
+        {{{"securityContext", {{"runAsGroup", "g"}, {"runAsUser", "u"}}}},
+         "spec.securityContext.runAsUser: expected an integer, found string"},
+        {{{"containers", json::array({{{"env", json::array({{{"valueFrom", 1}, {"name", 2}}})}}})}},
+         "spec.containers[0].env[0].name: expected a string, found integer"},
     };
     for (const auto& r : rows) {
       CAPTURE(r.error);
@@ -104,6 +110,11 @@ TEST_SUITE("pod_views") {
     json empty_md = json::object();
     PodView okv{&empty_md, &ok, "metadata", "spec"};
     CHECK(check_pod_shape(okv) == "");
+    // Small objects with unchecked members, or checked ones set to null, pass.
+    json small = {{"securityContext", {{"fsGroupChangePolicy", 1}, {"runAsUser", nullptr}}},
+                  {"containers", json::array({{{"env", json::array({{{"name", "A"}, {"other", 1}}})}}})}};
+    PodView smallv{&empty_md, &small, "metadata", "spec"};
+    CHECK(check_pod_shape(smallv) == "");
   }
 
   TEST_CASE("list bounds are enforced") {
