@@ -113,3 +113,46 @@ TEST_CASE("framing: Expect: 100-continue is reported only while the body is miss
   CHECK_FALSE(frame("POST /v HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n").expect_continue);
   CHECK(frame("POST /v HTTP/1.1\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n").expect_continue);
 }
+
+TEST_CASE("direct path: only plain POSTs with one Content-Length qualify") {
+  const std::string ok =
+      "POST /validate HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\nConnection: keep-alive\r\n"
+      "Content-Length: 2\r\n\r\n{}";
+  const auto p = srv::parse_simple_post(ok);
+  REQUIRE(p);
+  CHECK(p->path == "/validate");
+  CHECK(p->content_type == "application/json");
+  CHECK(p->body == "{}");
+  CHECK_FALSE(p->close);
+  const auto c = srv::parse_simple_post("POST /mutate HTTP/1.1\r\nConnection: Close\r\nContent-Length: 0\r\n\r\n");
+  REQUIRE(c);
+  CHECK(c->close);
+  CHECK(c->body.empty());
+  CHECK(c->content_type.empty());
+
+  const std::string head = "POST /validate HTTP/1.1\r\nContent-Type: application/json\r\n";
+  const char* refused[] = {
+      "GET /validate HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+      "POST /validate HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}",
+      "POST /validate?x=1 HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+      "POST /valid%61te HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+      "POST  /validate HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+      "POST / HTTP/1.1\r\n\r\n",                                                   // no Content-Length
+      "POST /validate HTTP/1.1\r\nContent-Length: 3\r\n\r\n{}",                    // body shorter
+      "POST /validate HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+      "POST /validate HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}",
+      "POST /validate HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}",
+      "POST /validate HTTP/1.1\r\nConnection: upgrade\r\nContent-Length: 2\r\n\r\n{}",
+      "POST /validate HTTP/1.1\r\nContent-Length : 2\r\n\r\n{}",
+      "POST /validate HTTP/1.1\nContent-Length: 2\r\n\r\n{}",
+      "POST /validate HTTP/1.1\r\nContent-Length: 2\n\r\n{}",
+      "POST /validate HTTP/1.1\r\nNoColon\r\nContent-Length: 2\r\n\r\n{}",
+  };
+  for (const char* r : refused) {
+    CAPTURE(r);
+    CHECK_FALSE(srv::parse_simple_post(r));
+  }
+  std::string many = head;
+  for (int i = 0; i < 70; ++i) many += "X-" + std::to_string(i) + ": y\r\n";
+  CHECK_FALSE(srv::parse_simple_post(many + "Content-Length: 2\r\n\r\n{}"));
+}

@@ -213,7 +213,17 @@ for i in range(0, len(req), step):
     t.sendall(req[i:i + step]); time.sleep(0.01)
 head, got = answer(t)
 assert head.startswith(b"HTTP/1.1 200") and b'"kind":"AdmissionReview"' in got, head
-print("chunked, 100-continue, trickle ok")
+# 4. the direct path (plain POST) and httplib (the same review with a query string, which the
+#    direct path leaves to httplib) answer byte for byte alike, keep-alive and close
+for extra in (b"", b"Connection: close\r\n"):
+    answers = []
+    for path in (b"/validate", b"/validate?via=httplib"):
+        t = tls()
+        t.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n" % (path, extra, len(body)) + body)
+        answers.append(answer(t))
+    assert answers[0] == answers[1], answers
+    assert (b"Connection: close" in answers[0][0]) == bool(extra), answers[0][0]
+print("chunked, 100-continue, trickle, direct path ok")
 PY
 healthz_ok "chunked / 100-continue"
 

@@ -50,6 +50,10 @@ class BufferStream final : public httplib::Stream {
   int socket() const override { return sock_; }
   /// Bytes httplib read.
   std::size_t consumed() const { return pos_; }
+  /// The whole request, for a handler that reads it itself; it then calls consume_all().
+  std::string_view request() const { return in_; }
+  void consume_all() { pos_ = in_.size(); }
+  const Peer& peer() const { return peer_; }
 
  private:
   std::string_view in_;

@@ -133,4 +133,59 @@ RequestFrame frame_request(std::string_view buf, std::size_t max_header, std::si
   return {RequestFrame::kComplete, headers_end + static_cast<std::size_t>(n), false};
 }
 
+std::optional<SimplePost> parse_simple_post(std::string_view req) {
+  constexpr std::string_view kPost = "POST ";
+  constexpr std::string_view kVersion = " HTTP/1.1\r\n";
+  if (req.substr(0, kPost.size()) != kPost) return std::nullopt;
+  const std::size_t line_end = req.find('\n');
+  if (line_end == npos || line_end < kPost.size() + kVersion.size() - 1) return std::nullopt;
+  const std::size_t version_at = line_end + 1 - kVersion.size();
+  if (req.substr(version_at, kVersion.size()) != kVersion) return std::nullopt;
+  SimplePost out;
+  out.path = req.substr(kPost.size(), version_at - kPost.size());
+  if (out.path.empty() || out.path.front() != '/') return std::nullopt;
+  for (char c : out.path) {
+    if (c <= ' ' || c == '?' || c == '%' || c == '#' || c == 0x7f) return std::nullopt;
+  }
+  std::size_t pos = line_end + 1;
+  bool have_length = false, have_type = false, have_connection = false;
+  std::uint64_t length = 0;
+  for (int lines = 0;; ++lines) {
+    if (lines > 64) return std::nullopt;
+    const std::size_t eol = req.find('\n', pos);
+    if (eol == npos || eol == pos || req[eol - 1] != '\r') return std::nullopt;
+    const std::string_view line = req.substr(pos, eol - 1 - pos);
+    pos = eol + 1;
+    if (line.empty()) break;
+    const std::size_t colon = line.find(':');
+    if (colon == npos || colon == 0) return std::nullopt;
+    const std::string_view name = line.substr(0, colon);
+    for (char c : name) {
+      if (c <= ' ' || c == 0x7f) return std::nullopt;  // "Name :" and the like: httplib's call
+    }
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (iequals(name, "Content-Length")) {
+      if (have_length || !parse_length(value, length)) return std::nullopt;
+      have_length = true;
+    } else if (iequals(name, "Content-Type")) {
+      if (have_type) return std::nullopt;
+      out.content_type = value;
+      have_type = true;
+    } else if (iequals(name, "Connection")) {
+      if (have_connection) return std::nullopt;
+      have_connection = true;
+      if (iequals(value, "close")) {
+        out.close = true;
+      } else if (!iequals(value, "keep-alive")) {
+        return std::nullopt;
+      }
+    } else if (iequals(name, "Transfer-Encoding") || iequals(name, "Expect")) {
+      return std::nullopt;
+    }
+  }
+  if (!have_length || req.size() - pos != length) return std::nullopt;
+  out.body = req.substr(pos);
+  return out;
+}
+
 }  // namespace gopreflight::webhook::server

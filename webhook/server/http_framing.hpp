@@ -11,6 +11,7 @@
 // - otherwise the first Content-Length, digits only;
 // - otherwise no body (RFC 9112 6.3: a request without either has none).
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 namespace gopreflight::webhook::server {
@@ -35,5 +36,16 @@ struct RequestFrame {
 /// largest body (the server's --max-body-bytes). A declared Content-Length above `max_body`
 /// is framed as kClose right after the headers, so httplib answers 413 without the body.
 RequestFrame frame_request(std::string_view buf, std::size_t max_header, std::size_t max_body);
+
+/// A framed request plain enough to answer without httplib (the server's path for reviews):
+/// `POST <path> HTTP/1.1`, every header line `Name: value` ending in CRLF, one Content-Length
+/// equal to the body's size, no Transfer-Encoding, no Expect, Connection absent, `keep-alive` or
+/// `close`, at most 64 header lines. Anything else (also: a path with a query or escapes) is
+/// nullopt, and httplib handles the request as before.
+struct SimplePost {
+  std::string_view path, content_type, body;
+  bool close = false;  ///< Connection: close
+};
+std::optional<SimplePost> parse_simple_post(std::string_view request);
 
 }  // namespace gopreflight::webhook::server
