@@ -150,6 +150,14 @@ class EventLoops::Loop {
     stopping_.store(true);
     wake();
   }
+  /// From a helper thread: the offloaded connection has its answer in out.
+  void offload_done(void* conn) {
+    {
+      std::lock_guard lock(inbox_mu_);
+      returned_.push_back(conn);
+    }
+    wake();
+  }
 
   void run() {
     epoll_event evs[64];
@@ -174,8 +182,11 @@ class EventLoops::Loop {
         if (inbox_.empty()) break;
       }
     }
-    // Only on an epoll failure can connections remain.
-    while (!conns_.empty()) close_conn(*conns_.back(), false);
+    // Only on an epoll failure can connections remain. One a helper thread holds is left to it
+    // (it is not freed under the helper; it is never served again either).
+    for (std::size_t i = conns_.size(); i-- > 0;) {
+      if (i < conns_.size() && !conns_[i]->offloaded) close_conn(*conns_[i], false);
+    }
   }
 
  private:
@@ -188,6 +199,7 @@ class EventLoops::Loop {
     bool answered = false;       ///< out holds the answer to the request just served
     bool close_after = false;    ///< close once out is sent
     bool continue_sent = false;  ///< 100 Continue already sent for the current request
+    bool offloaded = false;      ///< a helper thread owns it (out of the epoll set) until it returns
     std::uint32_t interest = 0;
     Clock::time_point deadline;
     InBuffer in;
@@ -205,11 +217,26 @@ class EventLoops::Loop {
     std::uint64_t v = 0;
     [[maybe_unused]] const ssize_t r = ::read(wake_, &v, sizeof v);
     std::vector<int> socks;
+    std::vector<void*> back;
     {
       std::lock_guard lock(inbox_mu_);
       socks.swap(inbox_);
+      back.swap(returned_);
     }
     for (int s : socks) open_conn(s);
+    for (void* p : back) {
+      Conn& c = *static_cast<Conn*>(p);
+      c.offloaded = false;
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.ptr = &c;
+      if (::epoll_ctl(ep_, EPOLL_CTL_ADD, c.fd, &ev) != 0) {
+        close_conn(c, false);
+        continue;
+      }
+      c.interest = EPOLLIN;
+      drive(c);
+    }
   }
 
   void open_conn(int sock) {
@@ -380,6 +407,7 @@ class EventLoops::Loop {
         }
         const RequestFrame f = frame_request(c.in.view(), o.max_header_bytes, o.max_body_bytes);
         if (f.kind != RequestFrame::kIncomplete) {
+          if (f.length > o.offload_bytes) return offload(c, f);
           serve(c, f);
           continue;
         }
@@ -405,9 +433,22 @@ class EventLoops::Loop {
     }
   }
 
+  /// Serves a large request on a helper thread; the connection leaves the epoll set (and the
+  /// deadline sweep) until offload_done brings it back to drive().
+  void offload(Conn& c, const RequestFrame& f) {
+    ::epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+    c.interest = 0;
+    c.offloaded = true;
+    Conn* conn = &c;
+    owner_.offload([this, conn, f] {
+      serve(*conn, f);
+      offload_done(conn);
+    });
+  }
+
   void sweep(Clock::time_point now) {
     for (std::size_t i = conns_.size(); i-- > 0;) {
-      if (i < conns_.size() && conns_[i]->deadline <= now) close_conn(*conns_[i], false);
+      if (i < conns_.size() && !conns_[i]->offloaded && conns_[i]->deadline <= now) close_conn(*conns_[i], false);
     }
   }
 
@@ -415,6 +456,7 @@ class EventLoops::Loop {
   int ep_ = -1, wake_ = -1;
   std::mutex inbox_mu_;
   std::vector<int> inbox_;
+  std::vector<void*> returned_;  ///< offloaded connections coming back (guarded by inbox_mu_)
   std::atomic<bool> stopping_{false};
   std::vector<std::unique_ptr<Conn>> conns_;
 };
@@ -428,6 +470,29 @@ EventLoops::EventLoops(const LoopOptions& opts, SSL_CTX* ctx, ConnectionTable& t
     Loop* loop = l.get();
     threads_.emplace_back([loop] { loop->run(); });
   }
+  for (int i = 0; i < std::max(1, opts_.offload_threads); ++i) {
+    helpers_.emplace_back([this] {
+      for (;;) {
+        std::function<void()> job;
+        {
+          std::unique_lock lock(jobs_mu_);
+          jobs_cv_.wait(lock, [this] { return helpers_stop_ || !jobs_.empty(); });
+          if (jobs_.empty()) return;
+          job = std::move(jobs_.front());
+          jobs_.pop_front();
+        }
+        job();
+      }
+    });
+  }
+}
+
+void EventLoops::offload(std::function<void()> job) {
+  {
+    std::lock_guard lock(jobs_mu_);
+    jobs_.push_back(std::move(job));
+  }
+  jobs_cv_.notify_one();
 }
 
 EventLoops::~EventLoops() {
@@ -472,8 +537,15 @@ void EventLoops::stop_and_wait() {
     queue_head_ = 0;
   }
   for (auto& l : loops_) l->stop();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_) t.join();  // a loop ends only after its offloaded connections returned
   threads_.clear();
+  {
+    std::lock_guard lock(jobs_mu_);
+    helpers_stop_ = true;
+  }
+  jobs_cv_.notify_all();
+  for (auto& t : helpers_) t.join();
+  helpers_.clear();
 }
 
 int default_loop_threads() {

@@ -18,7 +18,9 @@
 #include <openssl/ssl.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -71,6 +73,10 @@ struct LoopOptions {
   int idle_timeout_ms = 120000;
   std::size_t max_header_bytes = 64 * 1024;
   std::size_t max_body_bytes = 3 * 1024 * 1024;
+  /// Requests larger than this are answered on a helper thread, so that a multi-MiB review
+  /// (up to ~100 ms of engine time) does not hold up the other connections of its loop.
+  std::size_t offload_bytes = 64 * 1024;
+  int offload_threads = 2;
 };
 
 /// Serves one complete request from `strm`; sets `close` when the connection must end after
@@ -111,8 +117,16 @@ class EventLoops {
   ConnectionTable& table_;
   RequestHandler handler_;
   LoopGauges gauges_;
+  /// Runs a job on a helper thread (large requests, see LoopOptions::offload_bytes).
+  void offload(std::function<void()> job);
+
   std::vector<std::unique_ptr<Loop>> loops_;
   std::vector<std::thread> threads_;
+  std::vector<std::thread> helpers_;
+  std::mutex jobs_mu_;
+  std::condition_variable jobs_cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool helpers_stop_ = false;
   std::atomic<std::size_t> next_{0};
   std::mutex queue_mu_;
   std::vector<int> queue_;  ///< FIFO of sockets over the connection limit (front = oldest)
