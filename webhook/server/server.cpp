@@ -55,7 +55,8 @@ void recycle_body(std::string& body) {
 
 /// SSLServer with access to the listening socket (to raise httplib's listen backlog of 5) whose
 /// accepted sockets go to the event loops (event_loop.hpp) instead of a thread each. httplib
-/// still parses, routes and answers every request, from the loop's buffer.
+/// parses, routes and answers, from the loop's buffer, every request the direct path
+/// (direct_review) does not take.
 class TlsServer final : public httplib::SSLServer {
  public:
   explicit TlsServer(const std::function<bool(SSL_CTX&)>& setup) : httplib::SSLServer(setup) {}
@@ -533,7 +534,7 @@ int run_serve(const ServeOptions& in) {
       in.shutdown_grace_s < 1 || in.shutdown_delay_s < 0) {
     log_event(log, spdlog::level::err, "bad flags",
               {{"error", "numeric flags must be positive (timeouts at most 86400 s, --worker-threads 0..1024 "
-                         "with 0 = one per CPU, --reload-interval-ms >= 10)"}});
+                         "with 0 = 8 per CPU, --reload-interval-ms >= 10)"}});
     return 2;
   }
 
@@ -579,8 +580,8 @@ int run_serve(const ServeOptions& in) {
     log_event(log, spdlog::level::err, "cannot start", {{"error", e.what()}});
     return 2;
   }
-  svr.set_tcp_nodelay(true);
-  svr.set_keep_alive_max_count(1000000);  // only the Keep-Alive header's max: the loops set no limit  // accepted sockets inherit it from the listening socket on Linux
+  svr.set_tcp_nodelay(true);  // accepted sockets inherit it from the listening socket on Linux
+  svr.set_keep_alive_max_count(1000000);  // only the Keep-Alive header's max: the loops set no limit
   svr.set_keep_alive_timeout(in.keep_alive_timeout_s);
   svr.set_read_timeout(in.read_timeout_s, 0);
   svr.set_write_timeout(in.write_timeout_s, 0);
