@@ -169,21 +169,11 @@ print("pipelined ok")
 PY
 
 note "chunked bodies, Expect: 100-continue, and a request trickling in across many TLS records"
-python3 - "$PORT" "$T/deployment-review.json" <<'PY' || fail "chunked / 100-continue / trickle"
-import socket, ssl, sys, time
+PYTHONPATH=$HERE python3 - "$PORT" "$T/deployment-review.json" <<'PY' || fail "chunked / 100-continue / trickle"
+import sys, time
+from rawhttp import answer, tls as tls_to
 port, body = int(sys.argv[1]), open(sys.argv[2], "rb").read()
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-def tls():
-    t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); t.settimeout(5); return t
-def answer(t):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        d = t.recv(65536); assert d, "closed before an answer: %r" % data[:200]; data += d
-    head, rest = data.split(b"\r\n\r\n", 1)
-    n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
-    while len(rest) < n:
-        d = t.recv(65536); assert d; rest += d
-    return head, rest[:n]
+def tls(): return tls_to(port)
 H = b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
 # 1. chunked, in three chunks of different sizes, each its own TLS record
 t = tls()
@@ -320,8 +310,9 @@ stop_server
 
 note "a multi-MiB review is evaluated on a helper thread: the other connections of its loop do not wait (--worker-threads 1)"
 start_server --worker-threads 1
-python3 - "$PORT" "$T/deployment-review.json" "$LOG" <<'PY' || fail "large review held up other connections"
-import json, re, socket, ssl, sys, threading, time
+PYTHONPATH=$HERE python3 - "$PORT" "$T/deployment-review.json" "$LOG" <<'PY' || fail "large review held up other connections"
+import json, re, sys, threading, time
+from rawhttp import answer, tls as tls_to
 port, review_path, log_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 r = json.load(open(review_path))
 # 90,000 env entries: ~3.4 MB that the engine reads whole before refusing the list (400); that
@@ -329,23 +320,12 @@ r = json.load(open(review_path))
 r["request"]["uid"] = "large-review-offload"
 r["request"]["object"]["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "V%d" % i, "value": "x%d" % i} for i in range(90000)]
 big = json.dumps(r).encode()
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-def tls():
-    t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); t.settimeout(20); return t
-def answer(t):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        d = t.recv(65536); assert d, data[:200]; data += d
-    head, rest = data.split(b"\r\n\r\n", 1)
-    n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
-    while len(rest) < n:
-        d = t.recv(65536); assert d; rest += d
-    return head
+def tls(): return tls_to(port, 20)
 a, b = tls(), tls()
 done = {}
 def big_review():
     a.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(big) + big)
-    done["status"] = answer(a).split(b" ")[1]
+    done["status"] = answer(a)[0].split(b" ")[1]
 th = threading.Thread(target=big_review); th.start()
 rtts = []
 while "status" not in done:  # /healthz on the other connection, back to back, all along
