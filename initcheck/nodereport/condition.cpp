@@ -1,6 +1,7 @@
 // node-report's pure parts: results -> GoReady condition, and the apiserver bodies (see condition.hpp).
 #include "nodereport/condition.hpp"
 
+#include <cstdio>
 #include <ctime>
 
 #include "gopreflight/initcheck/report.hpp"

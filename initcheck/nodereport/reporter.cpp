@@ -1,6 +1,9 @@
 // node-report's loop (see reporter.hpp).
 #include "nodereport/reporter.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 #include "gopreflight/initcheck/report.hpp"
 
 namespace gopreflight::initcheck::nodereport {
@@ -9,6 +12,12 @@ namespace {
 constexpr const char* kStrategicMerge = "application/strategic-merge-patch+json";
 constexpr const char* kMergePatch = "application/merge-patch+json";
 constexpr const char* kJson = "application/json";
+
+double process_cpu_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
 }  // namespace
 
 Reporter::Reporter(ReporterOptions opts, ApiClient& api, const ClockSource& clock, Sleep sleep, Now now)
@@ -190,8 +199,10 @@ std::string describe(const CycleOutcome& o, const std::string& node) {
   else s += " heartbeat";
   if (o.event) s += "; event posted";
   if (!o.taint.empty()) s += "; taint " + o.taint;
-  s += "; " + std::to_string(o.requests) + " request(s); checks " + std::to_string(static_cast<int>(o.check_ms * 1000)) +
-       " us";
+  char figures[96];
+  std::snprintf(figures, sizeof figures, "; %d request(s); checks %.2f ms; cpu %.2f ms", o.requests, o.check_ms,
+                o.cpu_ms);
+  s += figures;
   if (o.condition->status != "True") s += "; " + o.condition->message;
   return s;
 }
@@ -201,11 +212,13 @@ int run_loop(Reporter& reporter, const Reporter::Sleep& sleep, bool once,
   const auto& node = reporter.options().node_name;
   for (;;) {
     CycleOutcome o;
+    const double cpu0 = process_cpu_ms();
     try {
       o = reporter.cycle();
     } catch (const std::exception& e) {  // never let one cycle end the loop
       o.errors.push_back(std::string("internal error in the report cycle: ") + e.what());
     }
+    o.cpu_ms = process_cpu_ms() - cpu0;
     log(describe(o, node));
     for (const auto& e : o.errors) log("node " + node + ": error: " + e);
     if (once) return o.ok() && o.patched ? 0 : 1;

@@ -42,6 +42,7 @@ struct CycleOutcome {
   std::string taint;                       ///< "added", "removed" or ""
   int requests = 0;
   double check_ms = 0;                     ///< wall time of the checks
+  double cpu_ms = 0;                       ///< CPU time of the whole cycle (filled by run_loop)
   std::vector<std::string> errors;         ///< each names the request or file and the cause
   bool stopped = false;                    ///< a stop was requested during a backoff wait
   bool ok() const { return errors.empty(); }
