@@ -187,6 +187,17 @@ TEST_CASE("status patch body: one condition under status.conditions (strategic m
     "lastHeartbeatTime":"2025-12-02T01:00:00Z","lastTransitionTime":"2025-12-01T00:00:00Z"}]}})"));
 }
 
+TEST_CASE("bodies: a reading with invalid UTF-8 becomes U+FFFD, not an exception") {
+  auto c = build_condition({result("x.y", Status::fail, "\xff\xfe garbage", ">= 1")}, false, std::nullopt, t0);
+  std::string body;
+  REQUIRE_NOTHROW(body = status_patch_body(c));
+  auto j = json::parse(body);
+  CHECK(j["status"]["conditions"][0]["message"].get<std::string>().find("\xef\xbf\xbd") != std::string::npos);
+  NodeView n;
+  n.name = "n1";
+  REQUIRE_NOTHROW(json::parse(event_body(n, c, "True", t0)));
+}
+
 TEST_CASE("taint patch body: adds/removes only ours, keeps the rest, carries the resourceVersion") {
   NodeView n;
   n.name = "n1";
