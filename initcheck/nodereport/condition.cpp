@@ -68,6 +68,10 @@ std::string join_capped(const std::string& head, const std::vector<const CheckRe
   return utf8_cut(out, kMaxMessage);
 }
 
+/// Readings may hold any bytes (a garbage sysctl file): invalid UTF-8 becomes U+FFFD instead of
+/// an exception that would keep the condition from being written.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::string plural(std::size_t n, std::string_view one, std::string_view many) {
   return std::to_string(n) + " " + std::string(n == 1 ? one : many);
 }
@@ -205,7 +209,7 @@ std::string status_patch_body(const NodeCondition& c) {
                {"message", c.message},
                {"lastHeartbeatTime", c.last_heartbeat_time},
                {"lastTransitionTime", c.last_transition_time}};
-  return json{{"status", {{"conditions", json::array({cond})}}}}.dump();
+  return dump(json{{"status", {{"conditions", json::array({cond})}}}});
 }
 
 bool has_taint(const json& taints) {
@@ -224,7 +228,7 @@ std::optional<std::string> taint_patch_body(const NodeView& node, bool want) {
     if (!ours) taints.push_back(t);
   }
   if (want) taints.push_back({{"key", kTaintKey}, {"effect", kTaintEffect}});
-  return json{{"metadata", {{"resourceVersion", node.resource_version}}}, {"spec", {{"taints", taints}}}}.dump();
+  return dump(json{{"metadata", {{"resourceVersion", node.resource_version}}}, {"spec", {{"taints", taints}}}});
 }
 
 std::string event_body(const NodeView& node, const NodeCondition& c, std::string_view previous_status,
@@ -239,7 +243,7 @@ std::string event_body(const NodeView& node, const NodeCondition& c, std::string
                     c.status + " (" + c.reason + "): " + c.message;
   json involved = {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node.name}};
   if (!node.uid.empty()) involved["uid"] = node.uid;
-  return json{{"apiVersion", "v1"},
+  return dump(json{{"apiVersion", "v1"},
               {"kind", "Event"},
               {"metadata", {{"name", node.name + ".gopreflight-" + hex}}},
               {"involvedObject", involved},
@@ -251,8 +255,7 @@ std::string event_body(const NodeView& node, const NodeCondition& c, std::string
               {"lastTimestamp", ts},
               {"count", 1},
               {"reportingComponent", "gopreflight.io/node-report"},
-              {"reportingInstance", node.name}}
-      .dump();
+              {"reportingInstance", node.name}});
 }
 
 std::string api_status_message(std::string_view body) {
