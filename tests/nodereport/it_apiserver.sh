@@ -85,6 +85,12 @@ kapi apply "$work/rbac.yaml" 2>/dev/null
 grep -q "verbs: \[get\]" "$work/rbac.yaml" && ok "chart RBAC without the taint: nodes get only" ||
   bad "chart RBAC without the taint grants more than get on nodes"
 
+# The whole nodeReport rendering (DaemonSet, ConfigMap too) is accepted by the apiserver.
+"$E2E_HELM" template gopreflight "$chart" --namespace "$ns" --set nodeReport.enabled=true \
+  --set nodeReport.manageTaint=true --set-json 'nodeReport.config={"skip":["clock.sync"]}' \
+  --show-only templates/nodereport-daemonset.yaml >"$work/ds.yaml"
+if kapi apply "$work/ds.yaml" 2>"$work/apply.err"; then ok "the chart's DaemonSet and ConfigMap are accepted by the apiserver"; else bad "apiserver refused the DaemonSet: $(cat "$work/apply.err")"; fi
+
 mkdir -p "$work/sa"
 kapi token "$ns" "$sa" >"$work/sa/token"
 cp "$pki/ca.crt" "$work/sa/ca.crt"
