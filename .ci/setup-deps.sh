@@ -7,7 +7,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config
   libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev
   libyaml-cpp-dev libcli11-dev)
 test_pkgs=(clang libclang-rt-14-dev redis-server postgresql etcd-server wrk curl openssl
-  python3 python3-yaml iproute2 procps podman runc debootstrap hyperfine golang-go git util-linux)
+  python3 python3-yaml iproute2 procps podman runc debootstrap hyperfine golang-go git util-linux
+  containerd containernetworking-plugins)
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
 missing=()
