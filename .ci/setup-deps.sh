@@ -11,6 +11,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config ccache
 # One package per line, sorted: edits from several branches merge without conflicts.
 test_pkgs=(
   clang
+  containerd
+  containernetworking-plugins
   curl
   debootstrap
   etcd-server
