@@ -19,6 +19,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <deque>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <thread>
 
@@ -291,6 +293,32 @@ void refuse(State& st, int status, std::string_view reason, std::string& out) {
   log_event(*st.log, spdlog::level::debug, "request refused", {{"status", status}, {"reason", msg}});
 }
 
+/// The rules `before` has on that `after` turns off or weakens (a section gone, podSecurity at a
+/// lower level, a rule from enforce to warn/audit, a required sysctl dropped): a reload that
+/// does this is logged as a warning.
+std::vector<std::string> rules_turned_off(const Policy& before, const Policy& after) {
+  std::vector<std::string> off;
+  const auto weaker = [](Mode a, Mode b) { return a == Mode::enforce && b != Mode::enforce; };
+  const auto section = [&](const char* name, const auto& a, const auto& b) {
+    if (a && !b) off.push_back(std::string(name) + " (section removed)");
+    else if (a && b && weaker(a->mode, b->mode)) off.push_back(std::string(name) + " (mode no longer enforce)");
+  };
+  section("podSecurity", before.pod_security, after.pod_security);
+  if (before.pod_security && after.pod_security &&
+      static_cast<int>(after.pod_security->level) < static_cast<int>(before.pod_security->level)) {
+    off.push_back("podSecurity (lower level)");
+  }
+  section("securityContext", before.security_context, after.security_context);
+  section("goRuntime", before.go_runtime, after.go_runtime);
+  section("initCheck", before.init_check, after.init_check);
+  for (const auto& s : before.required_sysctls) {
+    bool kept = false;
+    for (const auto& t : after.required_sysctls) kept = kept || t.name == s.name;
+    if (!kept) off.push_back("requiredSysctls " + s.name + " (removed)");
+  }
+  return off;
+}
+
 /// Re-reads certificates and policy when their files change; a broken new version is logged,
 /// counted and ignored, keeping the last good one.
 class Reloader {
@@ -337,14 +365,22 @@ class Reloader {
     }
     if (st_.opts.policy_file) {
       const FileFingerprint p = fingerprint(*st_.opts.policy_file);
-      if (p != policy_seen_) {
+      if (p != policy_seen_ && settled(*st_.opts.policy_file, p)) {
         policy_seen_ = p;
         std::string err;
         auto engine = Engine::load(st_.opts.policy_file, err);
-        if (engine) {
+        if (engine && fingerprint(*st_.opts.policy_file) != p) {
+          policy_seen_ = {};  // changed again while it was read: the next check takes the final version
+        } else if (engine) {
+          const auto before = st_.engine.load();
           st_.engine.store(engine);
           st_.metrics.policy_reload(true);
           log_event(*st_.log, spdlog::level::info, "policy reloaded", {{"policy", *st_.opts.policy_file}});
+          const auto off = before ? rules_turned_off(before->policy(), engine->policy()) : std::vector<std::string>{};
+          if (!off.empty()) {
+            log_event(*st_.log, spdlog::level::warn, "policy reload turned rules off or weakened them",
+                      {{"policy", *st_.opts.policy_file}, {"rules", off}});
+          }
         } else {
           st_.metrics.policy_reload(false);
           log_event(*st_.log, spdlog::level::err, "policy reload failed; keeping the previous policy",
@@ -357,6 +393,24 @@ class Reloader {
   }
 
  private:
+  /// A changed file is read only once it has stopped changing: its bytes and fingerprint are
+  /// the same across two reads kSettleMs apart. A file caught in the middle of a write waits
+  /// for the next check (issue 10: a half-written policy once turned rules off).
+  static bool settled(const std::string& path, const FileFingerprint& fp) {
+    constexpr int kSettleMs = 50;
+    const auto read_all = [&path](std::string& out) {
+      std::ifstream f(path, std::ios::binary);
+      if (!f) return false;
+      out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+      return !f.bad();
+    };
+    std::string first, second;
+    if (!read_all(first)) return true;  // unreadable: let the load report it
+    std::this_thread::sleep_for(std::chrono::milliseconds(kSettleMs));
+    if (!read_all(second)) return true;
+    return first == second && fingerprint(path) == fp;
+  }
+
   State& st_;
   std::pair<FileFingerprint, FileFingerprint> cert_seen_;
   FileFingerprint policy_seen_;
