@@ -277,18 +277,17 @@ grep -qx 'gopreflight_webhook_certificate_reloads_total{result="success"} 1' "$W
 grep -qx 'gopreflight_webhook_certificate_reloads_total{result="failure"} 1' "$WORK/metrics-ca.txt" || fail "broken client CA not counted"
 stop_server
 
-note "--max-connections 2: a third connection waits, accepted, until one of the two closes"
-start_server --max-connections 2 --worker-threads 1
-python3 - "$PORT" "$T/pod-review.json" <<'PY' || fail "--max-connections queue"
+note "--max-connections 2: a third connection waits, accepted, until one of the two closes; the wait queue is bounded and has a deadline"
+start_server --max-connections 2 --worker-threads 1 --handshake-timeout 2
+PYTHONPATH=$HERE python3 - "$PORT" "$T/pod-review.json" <<'PY' || fail "--max-connections queue"
 import socket, ssl, sys, time
+from rawhttp import answer
 port, review = int(sys.argv[1]), open(sys.argv[2], "rb").read()
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 def get(t, path):
     t.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path)
-    data = b""
-    while b"\r\n\r\n" not in data or (path == b"/metrics" and b"gopreflight_webhook_connections_queued " not in data):
-        d = t.recv(65536); assert d, data[:200]; data += d
-    return data
+    head, body = answer(t)
+    return head + b"\r\n\r\n" + body
 a = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); a.settimeout(5)
 b = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); b.settimeout(5)
 assert get(a, b"/healthz").startswith(b"HTTP/1.1 200") and get(b, b"/healthz").startswith(b"HTTP/1.1 200")
@@ -309,6 +308,28 @@ t0 = time.time()
 d = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); d.settimeout(5)
 assert get(d, b"/healthz").startswith(b"HTTP/1.1 200")
 assert time.time() - t0 < 2, "a freed slot took %.1fs to be reused" % (time.time() - t0)
+# The wait queue holds as many as --max-connections (2): a third waiter closes the oldest, and
+# waiters past the handshake deadline (2 s here) are closed too.
+def closed(s, wait):
+    s.settimeout(wait)
+    try:
+        return s.recv(10) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+q = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+time.sleep(0.3)
+assert closed(q[0], 1), "the oldest queued connection was not closed when the queue was full"
+assert not closed(q[2], 0.5), "the newest queued connection was closed early"
+t0 = time.time()
+assert closed(q[1], 5) and closed(q[2], 5), "queued connections not closed at the handshake deadline"
+assert time.time() - t0 < 3, "queued connections closed %.1fs late" % (time.time() - t0)
+m = get(a, b"/metrics").decode()
+vals = {l.split()[0]: float(l.split()[1]) for l in m.splitlines() if l.startswith("gopreflight_webhook_connections_")}
+assert vals.get('gopreflight_webhook_connections_closed_total{reason="queue_full"}') == 1, vals
+assert vals.get('gopreflight_webhook_connections_closed_total{reason="queue_deadline"}') == 2, vals
+assert vals.get("gopreflight_webhook_connections_queued") == 0, vals
 print("connection limit ok")
 PY
 stop_server
