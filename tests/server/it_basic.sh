@@ -129,9 +129,11 @@ def post(c):
     c.request("POST", "/validate", body=review, headers={"Content-Type": "application/json"})
     r = c.getresponse(); r.read()
     return r.status, r.getheader("Connection")
-idle = [conn() for _ in range(40)]
-for c in idle:
+idle = []
+for _ in range(40):  # each sends its first request at once, as the apiserver does (--read-timeout)
+    c = conn()
     assert post(c) == (200, None), "first request on a keep-alive connection"
+    idle.append(c)
 # Stalled clients hold a worker each until the read timeout; they must not block others.
 stalled = [ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname=svc) for _ in range(3)]
 for s in stalled:

@@ -614,8 +614,9 @@ void EventLoops::adopt(int sock) {
   {
     std::lock_guard lock(queue_mu_);
     if (open_ >= opts_.max_connections) {
-      if (queue_.size() - queue_head_ >= std::max<std::size_t>(opts_.max_queued, 1)) {
-        dropped = queue_[queue_head_++].sock;  // the oldest waiter makes room for the newest
+      if (queue_.size() >= std::max<std::size_t>(opts_.max_queued, 1)) {
+        dropped = queue_.front().sock;  // the oldest waiter makes room for the newest
+        queue_.pop_front();
         --gauges_.queued;
       }
       queue_.push_back({sock, now});
@@ -640,8 +641,9 @@ bool EventLoops::release_slot(int& sock, Clock::time_point& accepted) {
   bool got = false;
   {
     std::lock_guard lock(queue_mu_);
-    while (queue_head_ < queue_.size()) {
-      const Queued q = queue_[queue_head_++];
+    while (!queue_.empty()) {
+      const Queued q = queue_.front();
+      queue_.pop_front();
       --gauges_.queued;
       if (q.accepted <= deadline) {
         expired.push_back(q.sock);
@@ -651,10 +653,6 @@ bool EventLoops::release_slot(int& sock, Clock::time_point& accepted) {
       accepted = q.accepted;
       got = true;
       break;
-    }
-    if (queue_head_ == queue_.size()) {
-      queue_.clear();
-      queue_head_ = 0;
     }
     if (!got) --open_;
   }
@@ -669,15 +667,12 @@ void EventLoops::housekeeping(Clock::time_point now) {
   std::vector<int> expired;
   {
     std::lock_guard lock(queue_mu_);
-    while (queue_head_ < queue_.size() && queue_[queue_head_].accepted <= deadline) {
-      expired.push_back(queue_[queue_head_++].sock);
+    while (!queue_.empty() && queue_.front().accepted <= deadline) {
+      expired.push_back(queue_.front().sock);
+      queue_.pop_front();
       --gauges_.queued;
     }
-    if (queue_head_ == queue_.size()) {
-      queue_.clear();
-      queue_head_ = 0;
-    }
-    if (queue_.capacity() > 1024 && queue_.empty()) queue_.shrink_to_fit();
+    if (queue_.empty()) queue_.shrink_to_fit();
   }
   for (int s : expired) ::close(s);
   if (gauges_.closed) gauges_.closed[static_cast<int>(CloseReason::kQueueDeadline)].fetch_add(expired.size());
@@ -700,10 +695,9 @@ void EventLoops::housekeeping(Clock::time_point now) {
 void EventLoops::stop_and_wait() {
   {
     std::lock_guard lock(queue_mu_);
-    for (std::size_t i = queue_head_; i < queue_.size(); ++i) ::close(queue_[i].sock);
-    gauges_.queued -= static_cast<long long>(queue_.size() - queue_head_);
+    for (const Queued& q : queue_) ::close(q.sock);
+    gauges_.queued -= static_cast<long long>(queue_.size());
     queue_.clear();
-    queue_head_ = 0;
   }
   for (auto& l : loops_) l->stop();
   for (auto& t : threads_) t.join();  // a loop ends only after its offloaded connections returned

@@ -142,8 +142,7 @@ class EventLoops {
     int sock;
     std::chrono::steady_clock::time_point accepted;
   };
-  std::vector<Queued> queue_;  ///< FIFO of sockets over the connection limit (front = oldest)
-  std::size_t queue_head_ = 0;
+  std::deque<Queued> queue_;  ///< FIFO of sockets over the connection limit (front = oldest)
   std::size_t open_ = 0;  ///< guarded by queue_mu_
 };
 
