@@ -101,10 +101,9 @@ stream_start() { # NAME
     "$work/cluster/pki/admin.key" app "$work/stop-$1" "$work/stream-$1.json" &
   stream_pid=$!
 }
-stream_stop() { # NAME -> prints the counts
+stream_stop() { # NAME: the counts are in $work/stream-NAME.json (not in a subshell: it waits for the child)
   touch "$work/stop-$1"
-  wait "$stream_pid"
-  cat "$work/stream-$1.json"
+  wait "$stream_pid" || e2e_fail "create_stream.py failed"
 }
 field() { "$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 upgrade() { helm upgrade "$release" "$chart" "${values[@]}" "$@" >"$work/upgrade.out" 2>&1 || e2e_fail "helm upgrade $*: $(cat "$work/upgrade.out")"; }
@@ -132,7 +131,8 @@ cmp -s "$work/ca-final.pem" "$work/ca-new.pem" || { e2e_log "FAIL final caBundle
 cmp -s "$work/ca-final.pem" "$work/ca-initial.pem" && { e2e_log "FAIL the CA did not change"; failed=1; }
 kubectl -n "$ns" get secret gp-gopreflight-tls-next >/dev/null 2>&1 && { e2e_log "FAIL gp-gopreflight-tls-next was not removed"; failed=1; }
 sleep 3
-counts=$(stream_stop twoca)
+stream_stop twoca
+counts=$(cat "$work/stream-twoca.json")
 created=$(field "$work/stream-twoca.json" created)
 refused=$(field "$work/stream-twoca.json" refused)
 other=$(field "$work/stream-twoca.json" other)
@@ -157,7 +157,8 @@ deliver
 kubectl -n "$ns" get secret gp-gopreflight-tls -o jsonpath='{.data.ca\.crt}' | base64 -d >"$work/ca-naive.pem"
 E2E_WAIT=20 e2e_wait served_by "$work/ca-naive.pem" || { e2e_log "FAIL the server never served the naive certificate"; failed=1; }
 sleep 2
-counts=$(stream_stop naive)
+stream_stop naive
+counts=$(cat "$work/stream-naive.json")
 refused=$(field "$work/stream-naive.json" refused)
 e2e_log "naive rotation under the same stream: $counts"
 if [ "$refused" -gt 0 ]; then
