@@ -1,26 +1,31 @@
-// `gopreflight-webhook review` and `gopreflight-webhook policy lint`: judging manifests offline with
-// the server's engine, and validating a policy file.
+// `review`: judging the objects read from manifests with the server's engine (pure: no I/O).
+#include <algorithm>
 #include <exception>
-#include <iostream>
-#include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "gopreflight/webhook/cli.hpp"
 #include "gopreflight/webhook/engine.hpp"
 #include "gopreflight/webhook/policy.hpp"
-#include "gopreflight/webhook/policy_io.hpp"
 #include "gopreflight/webhook/review.hpp"
 
-namespace gopreflight::webhook {
-namespace review {
+namespace gopreflight::webhook::review {
 namespace {
 
 const std::string* string_at(const nlohmann::json& obj, const char* key) {
   if (!obj.is_object()) return nullptr;
   auto it = obj.find(key);
   return it != obj.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
+}
+
+bool skipped(const Finding& f, const RunOptions& options) {
+  if (options.skip_rules.empty()) return false;
+  return options.skip_rules.count(f.rule) > 0 ||
+         (!f.check.empty() && options.skip_rules.count(f.rule + "/" + f.check) > 0);
+}
+
+void drop_skipped(std::vector<Finding>& findings, const RunOptions& options) {
+  findings.erase(std::remove_if(findings.begin(), findings.end(), [&](const Finding& f) { return skipped(f, options); }),
+                 findings.end());
 }
 
 }  // namespace
@@ -35,14 +40,38 @@ std::string_view to_string(Status s) {
   return "error";
 }
 
+const std::vector<std::string_view>& rule_ids() {
+  static const std::vector<std::string_view> ids = {"podSecurity", "requiredSysctls", "unsettableSysctls",
+                                                    "securityContext", "goRuntime", "initCheck"};
+  return ids;
+}
+
+std::string rule_doc(std::string_view rule) { return "docs/policy/" + std::string(rule) + ".md"; }
+
+std::string rule_doc_url(std::string_view rule) {
+  return "https://github.com/gopreflight/gopreflight/blob/main/" + rule_doc(rule);
+}
+
+int ReviewedObject::line_of(std::string_view path) const {
+  // The field itself, else its nearest parent ("a.b[2].c" -> "a.b[2]" -> "a.b" -> "a").
+  while (!path.empty()) {
+    auto it = field_lines.find(path);
+    if (it != field_lines.end()) return it->second;
+    const auto cut = path.find_last_of(".[");
+    if (cut == std::string_view::npos) break;
+    path = path.substr(0, cut);
+  }
+  return line;
+}
+
 int Report::exit_code() const {
   if (!input_errors.empty()) return 2;
-  bool denied = false;
+  bool failed = false;
   for (const auto& o : objects) {
     if (o.status == Status::error) return 2;
-    denied = denied || o.status == Status::denied;
+    failed = failed || o.status == Status::denied || (fail_on_warning && !o.decision.warnings.empty());
   }
-  return denied ? 1 : 0;
+  return failed ? 1 : 0;
 }
 
 /*
@@ -59,14 +88,16 @@ bool is_workload(std::string_view api_version, std::string_view kind) {
   return false;
 }
 
-Report run(const Engine& engine, const Manifests& manifests) {
+Report run(const Engine& engine, const Manifests& manifests, const RunOptions& options) {
   Report report;
   report.policy = engine.policy().source;
   report.input_errors = manifests.errors;
+  report.fail_on_warning = options.fail_on_warning;
   for (const auto& m : manifests.objects) {
     ReviewedObject o;
     o.file = m.file;
     o.line = m.line;
+    o.field_lines = m.field_lines;
     const auto& obj = m.object;
     if (!obj.is_object()) {
       o.reason = "the document is not a Kubernetes object (expected a mapping with apiVersion and kind)";
@@ -99,7 +130,7 @@ Report run(const Engine& engine, const Manifests& manifests) {
       report.objects.push_back(std::move(o));
       continue;
     }
-    if (o.ns.empty()) o.ns = "default";
+    if (o.ns.empty()) o.ns = options.default_namespace;
     RequestInfo info;
     info.operation = "CREATE";
     info.ns = o.ns;
@@ -113,6 +144,13 @@ Report run(const Engine& engine, const Manifests& manifests) {
       o.status = Status::error;
       o.reason = o.decision.error;
     } else {
+      const bool had_violations = !o.decision.violations.empty();
+      drop_skipped(o.decision.violations, options);
+      drop_skipped(o.decision.warnings, options);
+      drop_skipped(o.decision.audits, options);
+      // Denied only for skipped rules: allowed. Denied for another reason (no violation listed):
+      // still denied.
+      if (!o.decision.allowed && had_violations && o.decision.violations.empty()) o.decision.allowed = true;
       o.status = o.decision.allowed ? Status::allowed : Status::denied;
     }
     report.objects.push_back(std::move(o));
@@ -120,72 +158,4 @@ Report run(const Engine& engine, const Manifests& manifests) {
   return report;
 }
 
-}  // namespace review
-
-namespace cli {
-namespace {
-
-using nlohmann::json;
-
-std::string dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
-
-}  // namespace
-
-void register_review_commands(CLI::App& app, int& exit_code) {
-  auto* review_cmd = app.add_subcommand(
-      "review", "Judge manifests offline with the admission engine (exit 0 allowed, 1 denied, 2 unreadable)");
-  auto policy_path = std::make_shared<std::string>();
-  auto inputs = std::make_shared<std::vector<std::string>>();
-  auto output = std::make_shared<std::string>("text");
-  review_cmd->add_option("--policy", *policy_path, "Policy file (YAML or JSON); default: the built-in policy");
-  review_cmd->add_option("-f,--filename", *inputs, "Manifest file, directory (recursive) or - for stdin; repeatable")
-      ->required()
-      ->allow_extra_args(false);
-  review_cmd->add_option("-o,--output", *output, "text, json, junit or sarif")
-      ->check(CLI::IsMember({"text", "json", "junit", "sarif"}));
-  review_cmd->callback([policy_path, inputs, output, &exit_code] {
-    std::string err;
-    auto engine = Engine::load(policy_path->empty() ? std::nullopt : std::optional<std::string>(*policy_path), err);
-    if (!engine) {
-      std::cerr << err << "\n"
-                << "gopreflight-webhook review: the policy has problems; see `gopreflight-webhook policy lint "
-                << *policy_path << "`\n";
-      exit_code = 2;
-      return;
-    }
-    const auto manifests = review::read_inputs(*inputs, std::cin);
-    const auto report = review::run(*engine, manifests);
-    if (*output == "json") std::cout << dump(review::render_json(report));
-    else if (*output == "sarif") std::cout << dump(review::render_sarif(report));
-    else if (*output == "junit") std::cout << review::render_junit(report);
-    else std::cout << review::render_text(report);
-    std::cout.flush();
-    exit_code = report.exit_code();
-  });
-
-  auto* policy = app.add_subcommand("policy", "Policy file tools");
-  policy->require_subcommand(1);
-  auto* lint = policy->add_subcommand(
-      "lint", "Validate a policy file: file:line:col per problem (exit 0 clean, 1 problems, 2 unreadable)");
-  auto lint_file = std::make_shared<std::string>();
-  lint->add_option("FILE", *lint_file, "Policy file (YAML or JSON)")->required();
-  lint->callback([lint_file, &exit_code] {
-    PolicyParse parsed = load_policy_file(*lint_file);
-    if (parsed.unreadable) {
-      std::cerr << join_problems(parsed.problems) << "\n";
-      exit_code = 2;
-      return;
-    }
-    std::vector<PolicyProblem> all = parsed.problems;
-    if (parsed.policy) {
-      auto more = lint_policy(*parsed.policy, parsed.marks);
-      all.insert(all.end(), more.begin(), more.end());
-    }
-    for (const auto& p : all) std::cout << p.str() << "\n";
-    if (all.empty()) std::cout << *lint_file << ": ok\n";
-    exit_code = all.empty() ? 0 : 1;
-  });
-}
-
-}  // namespace cli
-}  // namespace gopreflight::webhook
+}  // namespace gopreflight::webhook::review
