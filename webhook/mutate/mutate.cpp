@@ -331,8 +331,7 @@ std::string gomemlimit_value(long long limit_bytes, double ratio) {
 }
 
 std::string gomaxprocs_value(long long millicores) {
-  const long long procs = (millicores + 999) / 1000;
-  return std::to_string(procs < 1 ? 1 : procs);
+  return std::to_string(common::recommend_gomaxprocs(static_cast<std::int64_t>(millicores)));
 }
 
 std::string base64_encode(std::string_view bytes) {

@@ -2,7 +2,7 @@
 #include "gopreflight/webhook/admission.hpp"
 
 #include "gopreflight/webhook/pod_views.hpp"
-#include "src/json_scan.hpp"
+#include "gopreflight/common/text.hpp"
 
 namespace gopreflight::webhook {
 
@@ -15,7 +15,7 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
   for (std::size_t i = 0; i < text.size();) {
     std::string piece;
     const auto b = static_cast<unsigned char>(text[i]);
-    const std::size_t n = utf8_sequence_length(text, i);
+    const std::size_t n = common::utf8_sequence_length(text, i);
     if (n == 1 && (b >= 0x20 || b == '\n') && b != 0x7F) {
       piece.assign(1, text[i]);
       i += 1;
@@ -103,49 +103,7 @@ Parsed<AdmissionRequest> decode_admission_request(const json& review) {
   return out;
 }
 
-namespace {
-
-/// Appends `v` as a JSON string: escapes quotes, backslashes and control characters, and writes
-/// U+FFFD for bytes that are not valid UTF-8 (so the output is always valid JSON).
-void append_json_string(std::string& out, std::string_view v) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (std::size_t i = 0; i < v.size();) {
-    const auto b = static_cast<unsigned char>(v[i]);
-    if (kJsonStringClass[b] == 0) {  // copy runs of plain ASCII at once
-      const std::size_t j = static_cast<std::size_t>(json_plain_run_end(v.data() + i, v.data() + v.size()) - v.data());
-      out.append(v.data() + i, j - i);
-      i = j;
-      continue;
-    }
-    switch (b) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      default: break;
-    }
-    if (b < 0x20) {
-      out += "\\u00";
-      out.push_back(hex[b >> 4]);
-      out.push_back(hex[b & 0xF]);
-      ++i;
-      continue;
-    }
-    const std::size_t n = utf8_sequence_length(v, i);
-    if (n == 0) {
-      out += "\\ufffd";
-      ++i;
-    } else {
-      out.append(v.data() + i, n);
-      i += n;
-    }
-  }
-  out.push_back('"');
-}
-
-}  // namespace
+using common::append_json_string;
 
 std::string encode_admission_response(std::string_view api_version, std::string_view uid, const AdmissionAnswer& a) {
   std::size_t size = 160 + api_version.size() + uid.size() + a.message.size();
