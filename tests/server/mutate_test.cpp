@@ -132,9 +132,10 @@ TEST_CASE("selection: namespace list, opt-in label or annotation, opt-out, disab
   CHECK(mut::select_pod(labelled, "shop", inj).selected);
   json annotated = pod;
   annotated["metadata"]["annotations"]["gopreflight.io/inject"] = "true";
-  inj.enabled = false;
   CHECK(mut::select_pod(annotated, "shop", inj).selected);
-  CHECK_FALSE(mut::select_pod(pod, "payments", inj).selected);  // disabled: only opt-in counts
+  inj.enabled = false;
+  CHECK_FALSE(mut::select_pod(annotated, "shop", inj).selected);  // disabled: nothing, opt-in or not
+  CHECK_FALSE(mut::select_pod(pod, "payments", inj).selected);
 
   inj.enabled = true;
   json opted_out = pod;

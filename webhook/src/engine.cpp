@@ -9,6 +9,7 @@
 
 #include "gopreflight/webhook/admission.hpp"
 #include "gopreflight/webhook/json_reader.hpp"
+#include "gopreflight/webhook/mutate.hpp"
 #include "gopreflight/webhook/pod_views.hpp"
 #include "gopreflight/webhook/policy.hpp"
 #include "gopreflight/webhook/rules.hpp"
@@ -266,7 +267,8 @@ void run_rules(const Policy& p, const PodView& view, std::string_view ns, bool i
   if (p.security_context) rules::security_context(view, *p.security_context, out);
   if (p.go_runtime) rules::go_runtime(view, *p.go_runtime, out);
   if (p.init_check) {
-    const bool injected_later = is_template && rules::injection_applies(p.injection, *view.metadata, ns);
+    // A template passes when /mutate will inject its Pods: the same decision /mutate takes.
+    const bool injected_later = is_template && mutate::injection_plan(view.metadata, view.spec, ns, p.injection).inject;
     rules::init_check(view, *p.init_check, ns, injected_later, out);
   }
 }
