@@ -1,6 +1,7 @@
 // AdmissionReview envelope: decoding with field-named errors, encoding.
 #include "gopreflight/webhook/admission.hpp"
 
+#include "gopreflight/webhook/json_reader.hpp"
 #include "gopreflight/webhook/pod_views.hpp"
 #include "gopreflight/common/text.hpp"
 
@@ -79,6 +80,7 @@ Parsed<AdmissionRequest> decode_admission_request(const json& review) {
   if (k == req.end() || k->is_null()) return fail("request.kind: missing");
   if (!k->is_object()) return fail("request.kind: expected an object (group, version, kind), found " + found(*k));
   if (!str_field(*k, "kind", "request.kind.kind", r.kind, true)) return out;
+  if (!str_field(*k, "group", "request.kind.group", r.group, false)) return out;
   if (auto res = req.find("resource"); res != req.end() && !res->is_null()) {
     if (!res->is_object()) return fail("request.resource: expected an object, found " + found(*res));
     if (!str_field(*res, "resource", "request.resource.resource", r.resource, false)) return out;
@@ -100,6 +102,30 @@ Parsed<AdmissionRequest> decode_admission_request(const json& review) {
   if (auto o = req.find("object"); o != req.end() && !o->is_null()) r.object = &*o;
   if (auto o = req.find("oldObject"); o != req.end() && !o->is_null()) r.old_object = &*o;
   out.value = std::move(r);
+  return out;
+}
+
+Parsed<AdmissionRequest> read_admission_review(std::string_view body, json& tree, JsonFilter* filter) {
+  Parsed<AdmissionRequest> out;
+  if (body.empty()) {
+    out.error = "AdmissionReview: empty body";
+    return out;
+  }
+  if (body.size() > kMaxReviewBytes) {
+    out.error = "AdmissionReview: body is " + std::to_string(body.size()) + " bytes; the limit is " +
+                std::to_string(kMaxReviewBytes);
+    return out;
+  }
+  // metadata.managedFields (the API server fills it; nothing reads it) is checked, not built.
+  static constexpr std::string_view kUnreadMembers[] = {"managedFields"};
+  auto parsed = read_json(body, kMaxJsonDepth, kUnreadMembers, filter);
+  if (!parsed) {
+    out.error = "AdmissionReview: " + parsed.error;
+    return out;
+  }
+  tree = std::move(*parsed.value);
+  out = decode_admission_request(tree);
+  if (!out && out.error.rfind("AdmissionReview", 0) != 0) out.error = "AdmissionReview." + out.error;
   return out;
 }
 
