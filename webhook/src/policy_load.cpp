@@ -504,9 +504,12 @@ void read_resources(Reader& r, const Entry& section, Injection& inj) {
 void read_injection(Reader& r, const Entry& section, Policy& p) {
   Injection& inj = p.injection;
   r.each(section.value, section.path, section.pos(),
-         {"enabled", "namespaces", "optInKey", "image", "args", "resources", "setGoEnv"}, [&](const Entry& e) {
-           if (e.key == "enabled" || e.key == "setGoEnv") {
-             if (auto b = r.boolean(e)) (e.key == "enabled" ? inj.enabled : inj.set_go_env) = *b;
+         {"enabled", "namespaces", "optInKey", "image", "args", "resources", "setGoEnv", "setUserIds"},
+         [&](const Entry& e) {
+           if (e.key == "enabled" || e.key == "setGoEnv" || e.key == "setUserIds") {
+             if (auto b = r.boolean(e)) {
+               (e.key == "enabled" ? inj.enabled : e.key == "setGoEnv" ? inj.set_go_env : inj.set_user_ids) = *b;
+             }
            } else if (e.key == "namespaces") {
              inj.namespaces = r.strings(e, dns_label, "a namespace name");
            } else if (e.key == "optInKey") {
