@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "gopreflight/common/text.hpp"
 #include "gopreflight/webhook/review.hpp"
 
 namespace gopreflight::webhook::review {
@@ -67,25 +68,7 @@ std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 cannot carry C0 controls other than tab/LF/CR, not even as references.
-        if (c < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') out += '?';
-        else out += ch;
-    }
-  }
-  return out;
-}
+using common::xml_escape;
 
 /// A relative path as a URI reference; absolute paths as file:// URIs; stdin as "stdin".
 std::string to_uri(const std::string& file) {

@@ -1,16 +1,18 @@
 #pragma once
-// Scanning JSON string contents, shared by the reader (json_reader.cpp) and the response encoder
-// (admission.cpp): both copy runs of plain bytes at once and stop at anything that needs care.
+/// Text both programs write: UTF-8 validity, and escaping for JSON strings, XML 1.0 and Prometheus
+/// label values. One copy of each; the webhook's JSON reader and response encoder, its review
+/// renderers and gopreflight-check's renderers call these.
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-namespace gopreflight::webhook {
+namespace gopreflight::common {
 
 /// Byte classes inside a string: 0 plain, 1 quote, 2 backslash, 3 control (must be escaped), 4 non-ASCII.
 inline constexpr std::array<std::uint8_t, 256> kJsonStringClass = [] {
@@ -72,4 +74,18 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return n;
 }
 
-}  // namespace gopreflight::webhook
+/// `s` with every byte that does not start a well-formed UTF-8 sequence replaced by U+FFFD.
+std::string valid_utf8(std::string_view s);
+
+/// Appends `v` as a quoted JSON string: quotes, backslashes and control characters escaped, and
+/// U+FFFD for bytes that are not valid UTF-8 (the output is always valid JSON).
+void append_json_string(std::string& out, std::string_view v);
+
+/// XML 1.0 text or attribute value: & < > " ' as entities, invalid UTF-8 as U+FFFD, and C0
+/// controls other than tab, LF and CR (which XML 1.0 cannot carry at all) as '?'.
+std::string xml_escape(std::string_view s);
+
+/// A Prometheus label value (text exposition format): backslash, double quote and newline escaped.
+std::string prometheus_label_escape(std::string_view s);
+
+}  // namespace gopreflight::common
