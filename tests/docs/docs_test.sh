@@ -86,6 +86,33 @@ for b in bad:
     print("FAIL " + b)
 sys.exit(1 if bad else 0)
 PY
+# One page per rule id: the ids the binary knows (from its --skip-rule error) each have docs/policy/<id>.md.
+ids=$("$build/cmd/gopreflight-webhook" review -f tests/testdata/review/pod.json --skip-rule no-such-rule 2>&1 >/dev/null |
+  sed -n 's/.*expected one of \(.*\) (optionally.*/\1/p' | tr -d ',')
+[ -n "$ids" ] || { echo "FAIL could not read the rule ids from gopreflight-webhook review --skip-rule"; fails=$((fails + 1)); }
+for id in $ids; do
+  [ -s "docs/policy/$id.md" ] || { echo "FAIL rule $id has no page docs/policy/$id.md (review and SARIF link to it)"; fails=$((fails + 1)); }
+  grep -qF "($id.md)" docs/policy/README.md || { echo "FAIL docs/policy/README.md does not list $id"; fails=$((fails + 1)); }
+done
+# The node check catalog in docs/node-checks.md lists exactly the checks `gopreflight-check --list` has,
+# with their scope and severity.
+"$build/cmd/gopreflight-check" --list --output json >"$work/catalog.json" 2>&1 || { echo "FAIL gopreflight-check --list --output json"; fails=$((fails + 1)); }
+python3 - "$work/catalog.json" docs/node-checks.md <<'PY' || fails=$((fails + 1))
+import json, re, sys
+listed = {c["id"]: c for c in json.load(open(sys.argv[1]))["checks"]}
+text = open(sys.argv[2]).read()
+table = text.split("### Catalog", 1)[1].split("\n### ", 1)[0]
+rows = {m.group(1): (m.group(2), m.group(3)) for m in re.finditer(r"^\| `([a-z0-9_.-]+)` \| ([a-z-]+) \| ([a-z]+) \|", table, re.M)}
+bad = [f"catalog: {i} is in gopreflight-check --list but not in docs/node-checks.md" for i in sorted(set(listed) - set(rows))]
+bad += [f"catalog: {i} is in docs/node-checks.md but not in gopreflight-check --list" for i in sorted(set(rows) - set(listed))]
+for i in sorted(set(rows) & set(listed)):
+    want = (listed[i].get("scope"), listed[i].get("severity"))
+    if rows[i] != want:
+        bad.append(f"catalog: {i}: docs say scope/severity {rows[i]}, --list {want}")
+for b in bad:
+    print("FAIL " + b)
+sys.exit(1 if bad else 0)
+PY
 python3 "$root/tests/docs/gen_values.py" "$root/helm/gopreflight/values.yaml" "$root/docs/install.md" || fails=$((fails + 1))
 echo "docs_test: $ran blocks run, $skipped illustrative, $fails failure(s)"
 [ "$fails" = 0 ]

@@ -194,6 +194,11 @@ if helm install gp "$chart" --namespace gp-system --create-namespace >"$work/ins
   ok "helm install into the apiserver"
   grep -q 'gopreflight.io/enforce=true' "$work/install.out" && ok "NOTES.txt tells how to opt a namespace in" ||
     bad "NOTES.txt lacks the opt-in command: $(cat "$work/install.out")"
+  # Its try-a-manifest Pod runs in the release namespace (never checked, so gopreflight does not deny
+  # its own throwaway Pod) with -i (stdin reaches review; without it review reads nothing, exit 2).
+  grep -q 'kubectl -n gp-system run gopreflight-review .* -i .* -- review -n NAMESPACE -f - < app.yaml' "$work/install.out" &&
+    ok "NOTES.txt's kubectl run is in the release namespace, with -i and review -n" ||
+    bad "NOTES.txt's kubectl run line: $(grep 'kubectl.*run' "$work/install.out")"
   crt1=$(kubectl -n gp-system get secret gp-gopreflight-tls -o jsonpath='{.data.tls\.crt}')
   ca1=$(bundle_of)
   [ -n "$crt1" ] && [ "$ca1" = "$(kubectl -n gp-system get secret gp-gopreflight-tls -o jsonpath='{.data.ca\.crt}')" ] &&
