@@ -8,6 +8,7 @@
 #   - every rendering, and deploy/ and deploy/cert-manager/ (kubectl kustomize), accepted by the
 #     apiserver with `kubectl apply --dry-run=server` (cert-manager's Certificate and Issuer, the
 #     Prometheus Operator's ServiceMonitor and PrometheusRule against their real CRDs: crds.sh);
+#   - the PrometheusRule's alerts under promtool (check rules, and test rules with fake series);
 #   - helm install + upgrade for real: the Helm-made certificate and caBundle survive the upgrade;
 #   - the policy-check hook: a broken policy fails `helm upgrade` and the running policy stays
 #     (the hook Job's container is run by this script in place of a kubelet: see policy_hook_runner);
@@ -115,6 +116,11 @@ for c in "${cases[@]}"; do
     bad "helm template ($c) failed: $(cat "$work/err")"
   fi
 done
+# The alerts, judged by promtool (prometheus package): expressions parse, and each fires when it
+# should and not otherwise (alerts_test.py). Rendered as release "gopreflight", whose series it fakes.
+helm template gopreflight "$chart" --namespace gopreflight -f "$here/values/everything.yaml" >"$work/alerts.yaml" &&
+  check "PrometheusRule: promtool check rules and test rules (down, denials rising, certificate expiry)" \
+    "$py" "$here/alerts_test.py" "$work/alerts.yaml" || bad "helm template for the alerts failed"
 # The Helm-made serving certificate is signed by the caBundle's CA for <svc>.<ns>.svc.
 "$py" - "$work/default.yaml" "$work" <<'EOF'
 import base64, sys, yaml
