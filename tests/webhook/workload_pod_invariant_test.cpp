@@ -148,6 +148,9 @@ TEST_SUITE("invariant") {
     Policy only_init;
     only_init.init_check = Policy::InitCheckRequired{};
     bases.push_back(only_init);
+    Policy other_name = only_init;  // requires a container the injector does not add
+    other_name.init_check->container_name = "preflight";
+    bases.push_back(other_name);
 
     const std::vector<std::vector<std::string>> ns_lists = {{}, {"NS"}, {"*"}, {"elsewhere"}};
     const std::vector<std::pair<const char*, const char*>> opt = {

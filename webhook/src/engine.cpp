@@ -263,8 +263,10 @@ void run_rules(const Policy& p, const PodView& view, std::string_view ns, bool i
   if (p.security_context) rules::security_context(view, *p.security_context, out);
   if (p.go_runtime) rules::go_runtime(view, *p.go_runtime, out);
   if (p.init_check) {
-    // A template passes when /mutate will inject its Pods: the same decision /mutate takes.
-    const bool injected_later = is_template && mutate::injection_plan(view.metadata, view.spec, ns, p.injection).inject;
+    // A template passes when /mutate will inject its Pods: the same decision /mutate takes (and
+    // only when the policy asks for the container /mutate adds, by its name).
+    const bool injected_later = is_template && p.init_check->container_name == mutate::kInitContainerName &&
+                                mutate::injection_plan(view.metadata, view.spec, ns, p.injection).inject;
     rules::init_check(view, *p.init_check, ns, injected_later, out);
   }
 }
