@@ -67,9 +67,7 @@ ReviewOutcome Engine::mutate(std::string_view text) const {
           if (out.name.empty() && !str(*md, "generateName").empty()) out.name = str(*md, "generateName") + "*";
         }
       }
-      Injection inj = policy_->injection;
-      if (policy_->go_runtime) inj.gomemlimit_ratio = policy_->go_runtime->gomemlimit_ratio;
-      const mutate::PatchResult pr = mutate::build_patch(*obj, out.ns, inj);
+      const mutate::PatchResult pr = mutate::build_patch(*obj, out.ns, mutate::effective_injection(*policy_));
       if (!pr.error.empty()) {
         warnings.push_back("gopreflight: gopreflight-check not injected: " + pr.error);
         out.error = pr.error;
