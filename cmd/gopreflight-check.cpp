@@ -1,4 +1,5 @@
-// gopreflight-check: the node and Pod check that runs before a Go service starts.
+// gopreflight-check: the node and Pod check that runs before a Go service starts, and (node-report)
+// the DaemonSet that keeps the Node condition gopreflight.io/GoReady up to date.
 // All logic lives in gopreflight::initcheck.
 #include "gopreflight/initcheck/cli.hpp"
 

@@ -570,8 +570,14 @@ PolicyParse parse_policy(std::string_view text, std::string_view file) {
               (e.key == "apiVersion" ? api_version : kind) = true;
               return;
             }
-            // A section written with no value (`goRuntime:`) is off, like an absent one.
-            if (e.value.IsNull() && e.key != "requiredSysctls") return;
+            // A section written with no value (`podSecurity:`) is what a file read in the middle
+            // of a write looks like: an error, never "off" (issue 10). Off is an absent section.
+            if (e.value.IsNull()) {
+              rd.error(e, std::string("the section has no value; write its settings") +
+                              (e.key == "requiredSysctls" ? " ([] for none)" : "") +
+                              ", or leave the section out to turn it off");
+              return;
+            }
             if (e.key == "podSecurity") read_pod_security(rd, e, *policy);
             else if (e.key == "requiredSysctls") read_required_sysctls(rd, e, *policy);
             else if (e.key == "securityContext") read_security_context(rd, e, *policy);
