@@ -268,9 +268,10 @@ void run_rules(const Policy& p, const PodView& view, std::string_view ns, rules:
 /// setGoEnv), so the template gets exactly its Pods' verdict: a workload is never admitted whose
 /// Pods are then refused (e.g. for the injected container under a securityContext rule). False
 /// when /mutate leaves the Pods alone (mutate::injection_plan, the decision /mutate takes).
-bool as_mutated(const Policy& policy, const PodView& view, std::string_view ns, json& pod, PodView& out) {
+[[gnu::noinline]] bool as_mutated(const Policy& policy, const PodView& view, std::string_view ns, json& pod,
+                                   PodView& out) {
+  if (!mutate::injection_plan(view.metadata, view.spec, ns, policy.injection).inject) return false;
   const Injection inj = mutate::effective_injection(policy);
-  if (!mutate::injection_plan(view.metadata, view.spec, ns, inj).inject) return false;
   pod = json::object();
   pod["metadata"] = *view.metadata;
   pod["spec"] = *view.spec;
@@ -385,10 +386,14 @@ ObjectDecision decide(const Policy& policy, const json& object, std::string_view
 
   rules::Findings findings;
   try {
-    json mutated_pod;
-    PodView mutated_view;
-    const bool mutated = extracted->is_template && as_mutated(policy, view, d.ns, mutated_pod, mutated_view);
-    run_rules(policy, mutated ? mutated_view : view, d.ns, findings);
+    if (extracted->is_template && policy.injection.enabled) {  // else nothing is injected: no copies
+      json mutated_pod;
+      PodView mutated_view;
+      const bool mutated = as_mutated(policy, view, d.ns, mutated_pod, mutated_view);
+      run_rules(policy, mutated ? mutated_view : view, d.ns, findings);
+    } else {
+      run_rules(policy, view, d.ns, findings);
+    }
   } catch (const std::exception& e) {  // a rule met a shape check_pod_shape let through
     d.error = std::string("evaluating the Pod: ") + e.what();
     return d;
