@@ -29,7 +29,9 @@ struct Injection {
   /// Pods opt in with this label or annotation set to "true" (documented in README).
   std::string opt_in_key = "gopreflight.io/inject";
   std::string image = "ghcr.io/gopreflight/gopreflight:0.1.0";
-  std::vector<std::string> command;               ///< empty = the image's entrypoint
+  /// The check in the chart's image, whose entrypoint is gopreflight-webhook: without this the
+  /// injected container ran the webhook and every injected Pod stayed in Init:CrashLoopBackOff.
+  std::vector<std::string> command{"/usr/local/bin/gopreflight-check"};
   std::vector<std::string> args;                  ///< extra args for gopreflight-check
   std::string image_pull_policy = "IfNotPresent";
   std::string cpu_request = "10m", memory_request = "16Mi", cpu_limit = "100m", memory_limit = "32Mi";
