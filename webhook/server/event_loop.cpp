@@ -523,6 +523,11 @@ class EventLoops::Loop {
   }
 
   void sweep(Clock::time_point now) {
+    // Connections wait in the queue: every slot is taken. Those that have sent nothing for
+    // kQuiet and have not served a request (raw TCP that never starts TLS, a handshake followed
+    // by silence) make room now instead of at their deadline; a slot that served a request, or
+    // holds part of one, is kept.
+    const bool pressure = owner_.gauges_.queued.load(std::memory_order_relaxed) > 0;
     for (std::size_t i = conns_.size(); i-- > 0;) {
       if (i >= conns_.size()) continue;
       Conn& c = *conns_[i];
@@ -533,6 +538,12 @@ class EventLoops::Loop {
         } else {
           count(c.on_deadline);
         }
+        close_conn(c, false);
+        continue;
+      }
+      if (pressure && !c.served && c.in.pending() == 0 && c.out.empty() && now - c.last_io >= kQuiet &&
+          ((c.phase == Phase::kHandshake && !c.ssl) || c.phase == Phase::kRequest)) {
+        count(CloseReason::kEvicted);
         close_conn(c, false);
         continue;
       }
@@ -720,6 +731,7 @@ std::string_view close_reason_name(CloseReason r) {
     case CloseReason::kQueueFull: return "queue_full";
     case CloseReason::kQueueDeadline: return "queue_deadline";
     case CloseReason::kRefused: return "refused";
+    case CloseReason::kEvicted: return "evicted";
     case CloseReason::kCount: break;
   }
   return "other";

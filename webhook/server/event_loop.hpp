@@ -81,6 +81,7 @@ enum class CloseReason : int {
   kQueueFull,          ///< the wait queue was full: its oldest socket was closed
   kQueueDeadline,      ///< waited in the queue past the handshake timeout
   kRefused,            ///< the framing refused a request (after its 4xx)
+  kEvicted,            ///< connections waited in the queue: a silent one (no request yet) made room
   kCount
 };
 std::string_view close_reason_name(CloseReason r);
