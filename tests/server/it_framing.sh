@@ -93,6 +93,17 @@ while True:
     data += d
 assert data.startswith(b"HTTP/1.1 200") and answers(data) == 1, data[:200]
 print("ok: Connection: close answered once, then closed")
+
+# Well framed but wrong (404, 405, 415): answered, and the connection serves the next request.
+from rawhttp import answer
+t = tls(port)
+for req, want in ((b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}", b"415"),
+                  (b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}", b"405"),
+                  (b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", b"404"), (NEXT, b"200")):
+    t.sendall(req)
+    head, body = answer(t)
+    assert head.split(b" ")[1] == want and b"Connection: close" not in head, (want, head)
+print("ok: 415/405/404 keep the connection (the request was framed)")
 PY
 healthz_ok "framing refusals"
 
