@@ -104,6 +104,16 @@ for req, want in ((b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: text/pl
     head, body = answer(t)
     assert head.split(b" ")[1] == want and b"Connection: close" not in head, (want, head)
 print("ok: 415/405/404 keep the connection (the request was framed)")
+
+# 500 pipelined requests in one write: the server reads one request at a time (the rest wait
+# in OpenSSL's and the kernel's buffers), and answers every one, in order.
+t = tls(port, 20)
+t.sendall((H + b"Content-Length: %d\r\n\r\n" % len(review) + review + NEXT) * 250)
+for i in range(500):
+    head, body = answer(t)
+    assert head.startswith(b"HTTP/1.1 200"), (i, head)
+    assert (b'"kind":"AdmissionReview"' in body) == (i % 2 == 0), (i, body[:80])
+print("ok: 500 pipelined requests answered in order")
 PY
 healthz_ok "framing refusals"
 

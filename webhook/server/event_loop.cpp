@@ -377,14 +377,18 @@ class EventLoops::Loop {
     return kDone;
   }
 
-  /// Reads what the socket has (at most what one request may be): kDone when bytes arrived,
-  /// else what to wait for, or kDead (the peer closed or the connection failed).
+  /// Reads what the socket has, but never past the current request: up to its last byte once
+  /// its headers are in, else one byte past the largest header block (which the framing
+  /// refuses). Requests pipelined behind it stay in OpenSSL's buffer and the kernel's, so a
+  /// client cannot make us buffer more than one request. kDone when bytes arrived, else what to
+  /// wait for, or kDead (the peer closed or the connection failed).
   Io read_some(Conn& c) {
-    const std::size_t limit = owner_.opts_.max_header_bytes + owner_.opts_.max_body_bytes + InBuffer::kChunk;
+    const std::size_t limit = c.scanner.need() ? c.scanner.need() : owner_.opts_.max_header_bytes + 1;
     bool got = false;
     while (c.in.pending() < limit) {
       c.in.make_room();
-      const int room = static_cast<int>(std::min<std::size_t>(c.in.cap - c.in.len, INT_MAX));
+      const std::size_t fits = std::min(c.in.cap - c.in.len, limit - c.in.pending());
+      const int room = static_cast<int>(std::min<std::size_t>(fits, INT_MAX));
       const int r = SSL_read(c.ssl, c.in.data.get() + c.in.len, room);
       if (r > 0) {
         c.in.len += static_cast<std::size_t>(r);
@@ -402,7 +406,7 @@ class EventLoops::Loop {
       ERR_clear_error();
       return got ? kDone : kDead;
     }
-    return got ? kDone : kDead;  // cannot happen: the framing refuses before the limit
+    return got ? kDone : kDead;  // cannot happen: the framing decides before the limit
   }
 
   /// One request the framing accepted: the handler answers it into c.out.
