@@ -217,6 +217,7 @@ class EventLoops::Loop {
     CloseReason on_deadline = CloseReason::kHandshakeDeadline;
     Clock::time_point deadline, last_io;
     std::size_t lingered = 0;
+    std::size_t reserved = 0;  ///< bytes of the large-request budget this request holds
     InBuffer in;
     RequestScanner scanner;
     std::string out;
@@ -293,10 +294,17 @@ class EventLoops::Loop {
     if (owner_.gauges_.closed) owner_.gauges_.closed[static_cast<int>(r)].fetch_add(1, std::memory_order_relaxed);
   }
 
+  void unreserve(Conn& c) {
+    if (c.reserved == 0) return;
+    owner_.large_bytes_.fetch_sub(c.reserved);
+    c.reserved = 0;
+  }
+
   /// Ends the connection. `polite`: the answer went out and the connection ends by our choice
   /// (Connection: close): send TLS close_notify first.
   void close_conn(Conn& c, bool polite) {
     const int fd = c.fd;
+    unreserve(c);
     ERR_clear_error();  // this thread's OpenSSL error queue serves its other connections too
     if (c.ssl) {
       if (polite && c.phase != Phase::kHandshake && c.phase != Phase::kLinger) SSL_shutdown(c.ssl);
@@ -415,6 +423,7 @@ class EventLoops::Loop {
     owner_.handlers_.serve(f.request, c.peer, c.out, close);
     c.in.consume(f.length);
     c.scanner.reset();
+    unreserve(c);
     c.answered = true;
     c.close_after = close;
   }
@@ -472,7 +481,21 @@ class EventLoops::Loop {
           c.request_started = true;
           set_deadline(c, Clock::now(), o.read_timeout_ms, CloseReason::kRequestDeadline);
         }
-        const RequestFrame f = c.scanner.next(c.in.view(), limits_);
+        RequestFrame f = c.scanner.next(c.in.view(), limits_);
+        // A large request holds its buffer from its headers until it is answered: all of them
+        // together stay within the budget, or the newcomer is refused (503) before its body
+        // is read. Many clients sending big bodies slowly cannot add up to an OOM kill.
+        const std::size_t large = f.kind == RequestFrame::kComplete ? f.length : f.need;
+        if (f.kind != RequestFrame::kRefuse && large > o.offload_bytes && c.reserved == 0) {
+          if (!owner_.reserve(large)) {
+            f = {};
+            f.kind = RequestFrame::kRefuse;
+            f.status = 503;
+            f.reason = "too many large requests are being received at once; retry";
+          } else {
+            c.reserved = large;
+          }
+        }
         if (f.kind == RequestFrame::kComplete) {
           c.request_started = false;
           c.phase = Phase::kAnswer;
@@ -620,6 +643,15 @@ void EventLoops::offload(std::function<void()> job) {
 
 EventLoops::~EventLoops() {
   if (!threads_.empty()) stop_and_wait();
+}
+
+bool EventLoops::reserve(std::size_t bytes) {
+  const std::size_t budget = std::max(opts_.large_budget_bytes, 2 * opts_.max_body_bytes);
+  std::size_t cur = large_bytes_.load();
+  do {
+    if (cur + bytes > budget) return false;
+  } while (!large_bytes_.compare_exchange_weak(cur, cur + bytes));
+  return true;
 }
 
 void EventLoops::adopt(int sock) {
