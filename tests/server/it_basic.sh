@@ -332,6 +332,22 @@ vals = {l.split()[0]: float(l.split()[1]) for l in m.splitlines() if l.startswit
 assert vals.get('gopreflight_webhook_connections_closed_total{reason="queue_full"}') == 1, vals
 assert vals.get('gopreflight_webhook_connections_closed_total{reason="queue_deadline"}') == 2, vals
 assert vals.get("gopreflight_webhook_connections_queued") == 0, vals
+# While a connection waits, a slot held by one that never sent a byte is given to it after 1 s
+# (not at that one's handshake deadline); the slot of a connection that served a request is kept.
+d.close()
+time.sleep(0.3)
+silent = socket.create_connection(("127.0.0.1", port))  # takes the free slot, sends nothing
+time.sleep(0.3)
+t0 = time.time()
+e = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); e.settimeout(5)
+assert get(e, b"/healthz").startswith(b"HTTP/1.1 200")
+waited = time.time() - t0
+assert closed(silent, 2), "the silent connection kept its slot"
+m = get(a, b"/metrics").decode()
+vals = {l.split()[0]: float(l.split()[1]) for l in m.splitlines() if l.startswith("gopreflight_webhook_connections_")}
+assert vals.get('gopreflight_webhook_connections_closed_total{reason="evicted"}') == 1, vals
+assert vals.get('gopreflight_webhook_connections_closed_total{reason="handshake_deadline"}', 0) == 0, vals
+print("a waiting connection was served after %.1fs: the silent one made room" % waited)
 print("connection limit ok")
 PY
 stop_server

@@ -93,6 +93,57 @@ while True:
     data += d
 assert data.startswith(b"HTTP/1.1 200") and answers(data) == 1, data[:200]
 print("ok: Connection: close answered once, then closed")
+
+# Well framed but wrong (404, 405, 415): answered, and the connection serves the next request.
+from rawhttp import answer
+t = tls(port)
+for req, want in ((b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}", b"415"),
+                  (b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}", b"405"),
+                  (b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", b"404"), (NEXT, b"200")):
+    t.sendall(req)
+    head, body = answer(t)
+    assert head.split(b" ")[1] == want and b"Connection: close" not in head, (want, head)
+print("ok: 415/405/404 keep the connection (the request was framed)")
+
+# 500 pipelined requests in one write: the server reads one request at a time (the rest wait
+# in OpenSSL's and the kernel's buffers), and answers every one, in order.
+t = tls(port, 20)
+t.sendall((H + b"Content-Length: %d\r\n\r\n" % len(review) + review + NEXT) * 250)
+for i in range(500):
+    head, body = answer(t)
+    assert head.startswith(b"HTTP/1.1 200"), (i, head)
+    assert (b'"kind":"AdmissionReview"' in body) == (i % 2 == 0), (i, body[:80])
+print("ok: 500 pipelined requests answered in order")
+
+# Large bodies arriving slowly hold their buffers: together at most 32 MiB (the budget), the
+# next large one is refused with 503 before its body is read; the budget comes back when
+# they end. 40 clients announce 1,000,000-byte bodies and send 100 KB of each.
+import socket
+slow = []
+for i in range(40):
+    t = tls(port, 10)
+    t.sendall(H + b"Content-Length: 1000000\r\n\r\n" + b" " * 100000)
+    slow.append(t)
+time.sleep(0.5)
+refused = 0
+for t in slow:
+    t.settimeout(0.2)
+    try:
+        d = t.recv(100)
+    except socket.timeout:
+        continue
+    assert d.startswith(b"HTTP/1.1 503"), d
+    refused += 1
+assert 5 <= refused <= 8, "%d of 40 slow 1 MB uploads refused; want the 7 beyond 32 MiB" % refused
+for t in slow:
+    t.close()
+time.sleep(0.5)
+t = tls(port, 20)
+big = review + b" " * 500000
+t.sendall(H + b"Content-Length: %d\r\n\r\n" % len(big) + big)
+head, body = answer(t)
+assert head.startswith(b"HTTP/1.1 200"), head
+print("ok: %d of 40 slow 1 MB uploads refused (503) beyond the 32 MiB budget; a large review passes once they end" % refused)
 PY
 healthz_ok "framing refusals"
 

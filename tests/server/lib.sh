@@ -77,6 +77,7 @@ secret_volume() {
 
 # start_server [flags...]: serves the Secret volume on a free loopback port; sets PORT, URL.
 start_server() {
+  : > "$LOG"  # before the server starts: the port below must not be read from the previous server's log
   "$BIN" serve --listen 127.0.0.1:0 --tls-cert-file "$WORK/secret/tls.crt" \
     --tls-private-key-file "$WORK/secret/tls.key" --reload-interval-ms 200 "$@" >"$LOG" 2>&1 &
   SERVER_PID=$!

@@ -131,6 +131,17 @@ TEST_CASE("metrics render counters, the latency histogram, reloads and certifica
   CHECK(t.find(R"(gopreflight_webhook_certificate_reloads_total{result="failure"} 1)") != std::string::npos);
   CHECK(t.find("gopreflight_webhook_certificate_not_after_seconds 1900000000") != std::string::npos);
   CHECK(t.find("gopreflight_webhook_ready 1") != std::string::npos);
+  // Connections the server ended, one series per reason, and the build (issues 10 and 14).
+  m.connections_closed()[1] += 3;  // CloseReason::kRequestDeadline
+  const std::string u = m.render();
+  CHECK(u.find(R"(gopreflight_webhook_connections_closed_total{reason="request_deadline"} 3)") != std::string::npos);
+  CHECK(u.find(R"(gopreflight_webhook_connections_closed_total{reason="evicted"} 0)") != std::string::npos);
+  const auto bi = u.find(R"(gopreflight_build_info{version=")");
+  REQUIRE(bi != std::string::npos);
+  const std::string line = u.substr(bi, u.find('\n', bi) - bi);
+  CHECK(line.find(R"(",openssl="OpenSSL 3.)") != std::string::npos);
+  CHECK(line.substr(line.size() - 3) == "} 1");
+  CHECK(line.find(R"(version="")") == std::string::npos);  // a version is filled in
   // Label values are escaped.
   m.observe_review("validate", "CREATE", "We\"ird\\", "allowed", {}, 0.001);
   CHECK(m.render().find(R"(kind="We\"ird\\")") != std::string::npos);

@@ -217,6 +217,7 @@ class EventLoops::Loop {
     CloseReason on_deadline = CloseReason::kHandshakeDeadline;
     Clock::time_point deadline, last_io;
     std::size_t lingered = 0;
+    std::size_t reserved = 0;  ///< bytes of the large-request budget this request holds
     InBuffer in;
     RequestScanner scanner;
     std::string out;
@@ -293,10 +294,17 @@ class EventLoops::Loop {
     if (owner_.gauges_.closed) owner_.gauges_.closed[static_cast<int>(r)].fetch_add(1, std::memory_order_relaxed);
   }
 
+  void unreserve(Conn& c) {
+    if (c.reserved == 0) return;
+    owner_.large_bytes_.fetch_sub(c.reserved);
+    c.reserved = 0;
+  }
+
   /// Ends the connection. `polite`: the answer went out and the connection ends by our choice
   /// (Connection: close): send TLS close_notify first.
   void close_conn(Conn& c, bool polite) {
     const int fd = c.fd;
+    unreserve(c);
     ERR_clear_error();  // this thread's OpenSSL error queue serves its other connections too
     if (c.ssl) {
       if (polite && c.phase != Phase::kHandshake && c.phase != Phase::kLinger) SSL_shutdown(c.ssl);
@@ -377,14 +385,18 @@ class EventLoops::Loop {
     return kDone;
   }
 
-  /// Reads what the socket has (at most what one request may be): kDone when bytes arrived,
-  /// else what to wait for, or kDead (the peer closed or the connection failed).
+  /// Reads what the socket has, but never past the current request: up to its last byte once
+  /// its headers are in, else one byte past the largest header block (which the framing
+  /// refuses). Requests pipelined behind it stay in OpenSSL's buffer and the kernel's, so a
+  /// client cannot make us buffer more than one request. kDone when bytes arrived, else what to
+  /// wait for, or kDead (the peer closed or the connection failed).
   Io read_some(Conn& c) {
-    const std::size_t limit = owner_.opts_.max_header_bytes + owner_.opts_.max_body_bytes + InBuffer::kChunk;
+    const std::size_t limit = c.scanner.need() ? c.scanner.need() : owner_.opts_.max_header_bytes + 1;
     bool got = false;
     while (c.in.pending() < limit) {
       c.in.make_room();
-      const int room = static_cast<int>(std::min<std::size_t>(c.in.cap - c.in.len, INT_MAX));
+      const std::size_t fits = std::min(c.in.cap - c.in.len, limit - c.in.pending());
+      const int room = static_cast<int>(std::min<std::size_t>(fits, INT_MAX));
       const int r = SSL_read(c.ssl, c.in.data.get() + c.in.len, room);
       if (r > 0) {
         c.in.len += static_cast<std::size_t>(r);
@@ -402,7 +414,7 @@ class EventLoops::Loop {
       ERR_clear_error();
       return got ? kDone : kDead;
     }
-    return got ? kDone : kDead;  // cannot happen: the framing refuses before the limit
+    return got ? kDone : kDead;  // cannot happen: the framing decides before the limit
   }
 
   /// One request the framing accepted: the handler answers it into c.out.
@@ -411,6 +423,7 @@ class EventLoops::Loop {
     owner_.handlers_.serve(f.request, c.peer, c.out, close);
     c.in.consume(f.length);
     c.scanner.reset();
+    unreserve(c);
     c.answered = true;
     c.close_after = close;
   }
@@ -468,7 +481,21 @@ class EventLoops::Loop {
           c.request_started = true;
           set_deadline(c, Clock::now(), o.read_timeout_ms, CloseReason::kRequestDeadline);
         }
-        const RequestFrame f = c.scanner.next(c.in.view(), limits_);
+        RequestFrame f = c.scanner.next(c.in.view(), limits_);
+        // A large request holds its buffer from its headers until it is answered: all of them
+        // together stay within the budget, or the newcomer is refused (503) before its body
+        // is read. Many clients sending big bodies slowly cannot add up to an OOM kill.
+        const std::size_t large = f.kind == RequestFrame::kComplete ? f.length : f.need;
+        if (f.kind != RequestFrame::kRefuse && large > o.offload_bytes && c.reserved == 0) {
+          if (!owner_.reserve(large)) {
+            f = {};
+            f.kind = RequestFrame::kRefuse;
+            f.status = 503;
+            f.reason = "too many large requests are being received at once; retry";
+          } else {
+            c.reserved = large;
+          }
+        }
         if (f.kind == RequestFrame::kComplete) {
           c.request_started = false;
           c.phase = Phase::kAnswer;
@@ -523,6 +550,11 @@ class EventLoops::Loop {
   }
 
   void sweep(Clock::time_point now) {
+    // Connections wait in the queue: every slot is taken. Those that have sent nothing for
+    // kQuiet and have not served a request (raw TCP that never starts TLS, a handshake followed
+    // by silence) make room now instead of at their deadline; a slot that served a request, or
+    // holds part of one, is kept.
+    const bool pressure = owner_.gauges_.queued.load(std::memory_order_relaxed) > 0;
     for (std::size_t i = conns_.size(); i-- > 0;) {
       if (i >= conns_.size()) continue;
       Conn& c = *conns_[i];
@@ -533,6 +565,12 @@ class EventLoops::Loop {
         } else {
           count(c.on_deadline);
         }
+        close_conn(c, false);
+        continue;
+      }
+      if (pressure && !c.served && c.in.pending() == 0 && c.out.empty() && now - c.last_io >= kQuiet &&
+          ((c.phase == Phase::kHandshake && !c.ssl) || c.phase == Phase::kRequest)) {
+        count(CloseReason::kEvicted);
         close_conn(c, false);
         continue;
       }
@@ -605,6 +643,15 @@ void EventLoops::offload(std::function<void()> job) {
 
 EventLoops::~EventLoops() {
   if (!threads_.empty()) stop_and_wait();
+}
+
+bool EventLoops::reserve(std::size_t bytes) {
+  const std::size_t budget = std::max(opts_.large_budget_bytes, 2 * opts_.max_body_bytes);
+  std::size_t cur = large_bytes_.load();
+  do {
+    if (cur + bytes > budget) return false;
+  } while (!large_bytes_.compare_exchange_weak(cur, cur + bytes));
+  return true;
 }
 
 void EventLoops::adopt(int sock) {
@@ -720,6 +767,7 @@ std::string_view close_reason_name(CloseReason r) {
     case CloseReason::kQueueFull: return "queue_full";
     case CloseReason::kQueueDeadline: return "queue_deadline";
     case CloseReason::kRefused: return "refused";
+    case CloseReason::kEvicted: return "evicted";
     case CloseReason::kCount: break;
   }
   return "other";

@@ -58,6 +58,9 @@ struct LoopOptions {
   /// (up to ~100 ms of engine time) does not hold up the other connections of its loop.
   std::size_t offload_bytes = 64 * 1024;
   int offload_threads = 2;
+  /// The most bytes requests over offload_bytes may hold at once, from their headers until
+  /// they are answered (at least two bodies of max_body_bytes); a request beyond it gets 503.
+  std::size_t large_budget_bytes = 32 * 1024 * 1024;
 };
 
 struct HttpRequest;
@@ -81,6 +84,7 @@ enum class CloseReason : int {
   kQueueFull,          ///< the wait queue was full: its oldest socket was closed
   kQueueDeadline,      ///< waited in the queue past the handshake timeout
   kRefused,            ///< the framing refused a request (after its 4xx)
+  kEvicted,            ///< connections waited in the queue: a silent one (no request yet) made room
   kCount
 };
 std::string_view close_reason_name(CloseReason r);
@@ -114,6 +118,9 @@ class EventLoops {
   /// A loop ended a connection: true with the oldest queued socket to serve in its place, or
   /// false (the slot is free again). Queued sockets past the handshake deadline are closed.
   bool release_slot(int& sock, std::chrono::steady_clock::time_point& accepted);
+  /// Takes `bytes` of the large-request budget; false when it would go over.
+  bool reserve(std::size_t bytes);
+  std::atomic<std::size_t> large_bytes_{0};
   /// From loop 0's sweep: closes queued sockets past the handshake deadline; malloc_trim after
   /// a wave of connections has gone.
   void housekeeping(std::chrono::steady_clock::time_point now);

@@ -67,6 +67,8 @@ class RequestScanner {
  public:
   RequestFrame next(std::string_view buf, const FrameLimits& limits);
   void reset() { scanned_ = 0, need_ = 0, expect_continue_ = false; }
+  /// The current request's whole length once its headers are parsed; 0 before.
+  std::size_t need() const { return need_; }
 
  private:
   std::size_t scanned_ = 0;  ///< bytes searched for the header block's end

@@ -242,7 +242,6 @@ void route(State& st, const HttpRequest& req, const Peer& peer, std::string& out
   int status = 200;
   auto error = [&](int code, const std::string& msg, std::string_view extra = {}) {
     status = code;
-    if (!req.body.empty()) close = true;
     write_response(st, out, code, "application/json", error_body(msg), close, head, extra);
   };
   if (!r) {
