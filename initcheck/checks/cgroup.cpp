@@ -12,10 +12,16 @@
 //   warns: the GC's background workers alone use 25% of GOMAXPROCS and CFS throttles the rest.
 // - cgroup.pids: pids.max below min (default 1024) warns: Go needs an OS thread per blocking
 //   syscall/cgo call and fails with "pthread_create failed: Resource temporarily unavailable".
+// Injected as an init container (webhook/mutate), the check runs in its OWN small cgroup (the
+// init container's 100m / 32Mi), not the app's. The injector passes the app container's limits by
+// downward API (GOPREFLIGHT_APP_MEMORY_LIMIT, GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES; the list of
+// these variables is in go_runtime.cpp): when set, cgroup.memory and cgroup.cpu judge the app's
+// limits, and only without them the own cgroup (bare host, ExecStartPre= in the service's cgroup).
 #include <cstdio>
 
 #include "checks/cgroup_parse.hpp"
 #include "checks/common.hpp"
+#include "checks/go_parse.hpp"
 #include "checks/groups.hpp"
 
 namespace gopreflight::initcheck::checks {
@@ -41,6 +47,29 @@ CheckResult root_skip(CheckResult r, std::string_view controller, std::string_vi
               " cgroup (bare host or host cgroup namespace): the kernel keeps no limit files there, so "
               "there is no container limit to judge.";
   return r;
+}
+
+constexpr const char* kEnvContainer = "GOPREFLIGHT_APP_CONTAINER";
+constexpr const char* kEnvMemory = "GOPREFLIGHT_APP_MEMORY_LIMIT";
+constexpr const char* kEnvCpu = "GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES";
+
+/// The app container's limit given by the injector (downward API), if any.
+struct AppLimit {
+  std::optional<std::int64_t> value;  ///< nullopt: the app container has no limit
+  std::string observed;               ///< "GOPREFLIGHT_APP_...=VALUE (container NAME)"
+  std::string container;
+};
+
+/// nullopt when `name` is not in the environment (not injected); an error when it is malformed.
+std::optional<Result<AppLimit>> app_limit(const Context& ctx, const char* name) {
+  auto it = ctx.env.find(name);
+  if (it == ctx.env.end()) return std::nullopt;
+  auto c = ctx.env.find(kEnvContainer);
+  const std::string container = c != ctx.env.end() && !c->second.empty() ? c->second : std::string("app");
+  auto p = parse_downward_limit(it->second);
+  if (!p) return Result<AppLimit>(fail(std::string(name) + ": " + p.error()));
+  if (*p && **p <= 0) return Result<AppLimit>(fail(std::string(name) + "=" + it->second + ": a limit of 0 is not a limit"));
+  return Result<AppLimit>(AppLimit{*p, std::string(name) + "=" + it->second + " (container " + container + ")", container});
 }
 
 CheckResult run_version(const CheckDef& def, const Context& ctx, const nlohmann::json& s) {
@@ -91,6 +120,27 @@ CheckResult run_memory(const CheckDef& def, const Context& ctx, const nlohmann::
   const bool warn_swap = s.value("warn_if_swap", true);
   r.expected = std::string(warn_unlimited ? "a memory limit" : "any memory limit") +
                (warn_swap ? "; no swap while node swap is on" : "");
+  if (auto app = app_limit(ctx, kEnvMemory)) {
+    if (!*app) {
+      r.observed = "unparsable (" + std::string(kEnvMemory) + ")";
+      return read_error(r, app->error());
+    }
+    const auto& a = **app;
+    r.observed = a.observed;
+    if (!a.value && warn_unlimited) {
+      r.status = Status::warn;
+      r.message = "The app container " + a.container +
+                  " has no memory limit: no GOMEMLIMIT can be derived and the Go heap can grow until the "
+                  "node's OOM killer picks a victim.";
+      r.remediation = "Set the app container's limit in the Pod spec: containers[name=" + a.container +
+                      "].resources: `{limits: {memory: \"512Mi\"}}`.";
+    } else {
+      r.status = Status::pass;
+      r.message = a.value ? "The app container " + a.container + " has a memory limit of " + human_bytes(*a.value) + "."
+                          : "The app container " + a.container + " has no memory limit (allowed by warn_if_unlimited: false).";
+    }
+    return r;
+  }
   auto cg = read_own_cgroup(ctx.host);
   if (!cg) {
     r.observed = "unreadable (" + mounts_where(ctx) + ")";
@@ -152,6 +202,33 @@ CheckResult run_cpu(const CheckDef& def, const Context& ctx, const nlohmann::jso
   auto r = make_result(def, s);
   const double min_cpus = s.value("min_cpus", 1.0);
   r.expected = "no quota, or a quota >= " + std::to_string(min_cpus).substr(0, 4) + " CPU";
+  if (auto app = app_limit(ctx, kEnvCpu)) {
+    if (!*app) {
+      r.observed = "unparsable (" + std::string(kEnvCpu) + ")";
+      return read_error(r, app->error());
+    }
+    const auto& a = **app;
+    r.observed = a.observed;
+    if (!a.value) {
+      r.status = Status::pass;
+      r.message = "The app container " + a.container + " has no CPU limit: the Go runtime sizes GOMAXPROCS to the node's CPUs.";
+      return r;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(*a.value) / 1000.0);
+    if (static_cast<double>(*a.value) < min_cpus * 1000.0) {
+      r.status = Status::warn;
+      r.message = "The app container " + a.container + "'s CPU limit is " + buf +
+                  " CPU: below one CPU the Go GC's background workers (25% of GOMAXPROCS) and the application "
+                  "share a quota CFS throttles every period.";
+      r.remediation = "Give the app container at least one CPU: Pod spec containers[name=" + a.container +
+                      "].resources: `{limits: {cpu: \"1\"}}` (or drop the CPU limit and keep requests).";
+    } else {
+      r.status = Status::pass;
+      r.message = "The app container " + a.container + "'s CPU limit is " + buf + " CPU.";
+    }
+    return r;
+  }
   auto cg = read_own_cgroup(ctx.host);
   if (!cg) {
     r.observed = "unreadable (" + mounts_where(ctx) + ")";
@@ -254,14 +331,18 @@ std::vector<CheckDef> cgroup_checks() {
       "until the OOM killer acts; warn when the cgroup may swap while <procfs>/swaps lists an active\n"
       "swap device (warn_if_swap): GC marking pages a swapped heap back in. memory.high below memory.max\n"
       "is reported: the kernel throttles there, so GOMEMLIMIT should be derived from it.\n"
-      "skip in the root cgroup (no limit files exist there).",
+      "skip in the root cgroup (no limit files exist there).\n"
+      "Injected (GOPREFLIGHT_APP_MEMORY_LIMIT set by the webhook, downward API): judges the app\n"
+      "container's limit instead of the init container's own cgroup.",
       "container", Severity::critical, {{"warn_if_unlimited", true}, {"warn_if_swap", true}}, run_memory));
   out.push_back(define(
       "cgroup.cpu", "The container's CPU quota is at least one CPU",
       "Reads cpu.max (\"max 100000\" or \"QUOTA PERIOD\") of the own cgroup (v1: cpu.cfs_quota_us and\n"
       "cpu.cfs_period_us). No quota passes; a quota below min_cpus (default 1.0) warns: the Go GC's\n"
       "background workers take 25% of GOMAXPROCS and CFS throttling stalls the whole process until\n"
-      "the next period. go.gomaxprocs derives the recommended GOMAXPROCS from the same reading.",
+      "the next period. go.gomaxprocs derives the recommended GOMAXPROCS from the same reading.\n"
+      "Injected (GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES set by the webhook, downward API): judges the\n"
+      "app container's limit instead of the init container's own cgroup.",
       "container", Severity::critical, {{"min_cpus", 1.0}}, run_cpu));
   out.push_back(define(
       "cgroup.pids", "The container's pids limit leaves room for Go's OS threads",

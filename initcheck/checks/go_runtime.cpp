@@ -9,7 +9,8 @@
 // Without the limit variables the check's own cgroup is used (bare host: ExecStartPre= in the
 // service's own cgroup), and `observed` says so.
 //
-// Policy: GOMEMLIMIT recommended = ratio (0.9, as automemlimit) x limit, rounded to the nearest MiB (below the limit), as the webhook prints it.
+// Policy: GOMEMLIMIT recommended = ratio (0.9, as automemlimit) x limit, rounded as the common
+// library rounds it for the webhook too (nearest MiB from 16 MiB, else KiB; below the limit).
 // fail: configured GOMEMLIMIT above the limit (the GC would never act before the OOM kill) or
 // malformed (the runtime aborts at start). warn: above max_ratio x limit (too little headroom for
 // stacks and off-heap memory), unset or "off". GOMAXPROCS recommended = max(1, ceil(quota/period));
@@ -21,6 +22,7 @@
 #include "checks/common.hpp"
 #include "checks/go_parse.hpp"
 #include "checks/groups.hpp"
+#include "gopreflight/common/go_units.hpp"
 
 namespace gopreflight::initcheck::checks {
 
@@ -119,9 +121,9 @@ CheckResult run_gomemlimit(const CheckDef& def, const Context& ctx, const nlohma
                ", " + conf_show + " (" + lim->source + (conf_text ? std::string(", ") + kEnvGomemlimit : "") + ")";
   std::string rec;
   if (lim->value) {
-    rec = recommend_gomemlimit(*lim->value, ratio);
+    rec = common::recommend_gomemlimit(*lim->value, ratio);
     char buf[160];
-    std::snprintf(buf, sizeof buf, "GOMEMLIMIT <= limit (%s); recommended %s (%.2f x limit, nearest MiB)",
+    std::snprintf(buf, sizeof buf, "GOMEMLIMIT <= limit (%s); recommended %s (%.2f x limit, rounded)",
                   human_bytes(*lim->value).c_str(), rec.c_str(), ratio);
     r.expected = buf;
   } else {
@@ -130,14 +132,14 @@ CheckResult run_gomemlimit(const CheckDef& def, const Context& ctx, const nlohma
 
   std::optional<std::optional<std::int64_t>> conf;  // outer: set?; inner nullopt: "off"
   if (conf_text) {
-    auto p = parse_gomemlimit(*conf_text);
+    auto p = common::parse_gomemlimit(*conf_text);
     if (!p) {
       r.status = Status::fail;
-      r.message = p.error() + ": the Go runtime aborts at start-up with \"malformed GOMEMLIMIT\".";
+      r.message = "GOMEMLIMIT " + p.error() + ": the Go runtime aborts at start-up with \"malformed GOMEMLIMIT\".";
       r.remediation = env_fix(ctx, "GOMEMLIMIT", lim->value ? rec : "512MiB");
       return r;
     }
-    conf = *p;
+    conf = p->off ? std::optional<std::int64_t>{} : std::optional<std::int64_t>{p->bytes};
   }
 
   if (!lim->value) {
@@ -200,15 +202,15 @@ CheckResult run_gomaxprocs(const CheckDef& def, const Context& ctx, const nlohma
   r.observed = (lim->value ? "cpu limit " + std::to_string(*lim->value) + "m" : std::string("no cpu limit")) + ", " +
                (conf_text ? "GOMAXPROCS=" + *conf_text : std::string("GOMAXPROCS unset")) + " (" + lim->source +
                (conf_text ? std::string(", ") + kEnvGomaxprocs : "") + ")";
-  const auto rec = lim->value ? recommend_gomaxprocs_millicores(*lim->value) : 0;
+  const auto rec = lim->value ? common::recommend_gomaxprocs(*lim->value) : 0;
   r.expected = lim->value ? "GOMAXPROCS <= " + std::to_string(rec) + " (max(1, ceil(cpu limit)))"
                           : std::string("any (no CPU limit)");
   std::optional<std::int64_t> conf;
   if (conf_text) {
-    auto p = parse_gomaxprocs(*conf_text);
+    auto p = common::parse_gomaxprocs(*conf_text);
     if (!p) {
       r.status = Status::warn;
-      r.message = p.error() + ", so the default applies.";
+      r.message = "GOMAXPROCS " + p.error() + " (the Go runtime ignores it), so the default applies.";
       r.remediation = env_fix(ctx, "GOMAXPROCS", lim->value ? std::to_string(rec) : "<number of CPUs>");
       return r;
     }

@@ -9,6 +9,7 @@
 #include <exception>
 #include <thread>
 
+#include "gopreflight/common/duration.hpp"
 #include "probes/net.hpp"
 #include "probes/wire_text.hpp"
 
@@ -271,26 +272,10 @@ std::string remediation_text(FailKind kind, const ProbeUrl& u, const ProbeSpec& 
 
 Result<std::chrono::milliseconds> parse_probe_timeout(std::string_view text) {
   const std::string quoted = "'" + std::string(text.substr(0, 40)) + "'";
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  std::string_view unit = text.substr(digits);
-  if (digits == 0 || digits > 9) {
-    return fail("probe timeout " + quoted + ": expected a whole number with a unit: 500ms, 2s or 1m");
-  }
-  long long n = 0;
-  std::from_chars(text.data(), text.data() + digits, n);
-  long long ms = 0;
-  if (unit == "ms") {
-    ms = n;
-  } else if (unit == "s") {
-    ms = n * 1000;
-  } else if (unit == "m") {
-    ms = n * 60000;
-  } else {
-    return fail("probe timeout " + quoted + ": unit must be ms, s or m (e.g. 500ms, 2s, 1m)");
-  }
-  if (ms < 1 || ms > kMaxTimeout.count()) return fail("probe timeout " + quoted + ": must be between 1ms and 10m");
-  return std::chrono::milliseconds(ms);
+  auto d = common::parse_duration(text, kMaxTimeout);
+  if (!d) return fail("probe timeout " + quoted + ": " + d.error() + " (e.g. 500ms, 2s, 1m; between 1ms and 10m)");
+  if (d->count() < 1) return fail("probe timeout " + quoted + ": must be between 1ms and 10m");
+  return *d;
 }
 
 Result<ProbeSpec> validate_probe(ProbeSpec spec) {

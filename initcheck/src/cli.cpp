@@ -359,8 +359,8 @@ int cli_main(int argc, char** argv) {
     // Probes: config, then --probe flags, then GOPREFLIGHT_PROBES.
     std::optional<std::chrono::milliseconds> flag_timeout;
     if (timeout_opt->count() > 0) {
-      auto d = duration_flag("--probe-timeout", probe_timeout_text);
-      if (!d) return usage_error(d.error());
+      auto d = parse_probe_timeout(probe_timeout_text);  // the probes' own bounds (1ms..10m)
+      if (!d) return usage_error("--probe-timeout: " + d.error());
       if (d->count() <= 0) return usage_error("--probe-timeout: must be greater than 0");
       flag_timeout = *d;
     }

@@ -8,46 +8,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "gopreflight/common/duration.hpp"
 #include "gopreflight/initcheck/config.hpp"
 
 namespace gopreflight::initcheck {
 
-Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  const std::string orig(text);
-  if (text.empty()) return fail("duration is empty (use e.g. \"2s\", \"500ms\", \"1m\")");
-  double total_ms = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t j = i;
-    while (j < text.size() && ((text[j] >= '0' && text[j] <= '9') || text[j] == '.')) ++j;
-    if (j == i) {
-      return fail("duration \"" + orig + "\": expected a number at \"" + std::string(text.substr(i)) + "\"");
-    }
-    const std::string num(text.substr(i, j - i));
-    double v = 0;
-    try {
-      std::size_t used = 0;
-      v = std::stod(num, &used);
-      if (used != num.size()) throw std::invalid_argument(num);
-    } catch (const std::exception&) {
-      return fail("duration \"" + orig + "\": \"" + num + "\" is not a number");
-    }
-    std::size_t k = j;
-    while (k < text.size() && text[k] >= 'a' && text[k] <= 'z') ++k;
-    const auto unit = text.substr(j, k - j);
-    double mult = 0;
-    if (unit == "ms") mult = 1;
-    else if (unit == "s") mult = 1000;
-    else if (unit == "m") mult = 60'000;
-    else if (unit == "h") mult = 3'600'000;
-    else if (unit.empty()) return fail("duration \"" + orig + "\": missing unit after " + num + " (ms, s, m or h)");
-    else return fail("duration \"" + orig + "\": unknown unit \"" + std::string(unit) + "\" (ms, s, m or h)");
-    total_ms += v * mult;
-    if (total_ms > 24.0 * 3'600'000) return fail("duration \"" + orig + "\" is longer than 24h");
-    i = k;
-  }
-  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(total_ms)));
-}
+Result<std::chrono::milliseconds> parse_duration(std::string_view text) { return common::parse_duration(text); }
 
 namespace {
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "gopreflight/common/text.hpp"
 #include "gopreflight/initcheck/render.hpp"
 
 namespace gopreflight::initcheck {
@@ -33,35 +34,7 @@ std::string pad(std::string_view s, std::size_t width) {
   return out;
 }
 
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid.
-std::size_t utf8_len(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  if (n == 2 && c < 0xC2) return 0;  // overlong
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
-/// Valid UTF-8 with every invalid byte replaced by U+FFFD (garbage read from /proc must not
-/// produce invalid XML or JSON).
-std::string valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const auto n = utf8_len(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
+using common::valid_utf8;
 
 /// One line for the terminal: newlines and tabs become spaces so a value never breaks the table,
 /// other control characters (escape sequences from a garbage file) become '?'.
@@ -145,25 +118,7 @@ std::string render_json(const Report& report) {
   return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-std::string xml_escape(std::string_view raw) {
-  const auto s = valid_utf8(raw);
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (c < 0x20 && ch != '\n' && ch != '\r' && ch != '\t') break;  // not allowed in XML 1.0
-        out.push_back(ch);
-    }
-  }
-  return out;
-}
+std::string xml_escape(std::string_view raw) { return common::xml_escape(raw); }
 
 std::string render_junit(const Report& report) {
   const auto s = summarize(report);
@@ -203,17 +158,7 @@ std::string render_junit(const Report& report) {
   return out;
 }
 
-std::string prom_label_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out.push_back(c);
-  }
-  return out;
-}
+std::string prom_label_escape(std::string_view s) { return common::prometheus_label_escape(s); }
 
 std::string render_prometheus(const Report& report) {
   static constexpr Status kAll[] = {Status::pass, Status::warn, Status::fail, Status::skip, Status::error};

@@ -114,12 +114,37 @@ rc=$?
 set -e
 # Exit 0/1 are verdicts (all passed / something failed on this host); anything else is a crash.
 case $rc in 0|1) ;; *) cat "$work/check.err" >&2; e2e_fail "gopreflight-check in the image exited $rc";; esac
-python3 - "$work/check.json" <<'EOF' || e2e_fail "gopreflight-check in the image printed no JSON report"
+podman run "${run_flags[@]}" --entrypoint gopreflight-check "$image" --list --output json >"$work/catalog.json" 2>"$work/catalog.err" ||
+  { cat "$work/catalog.err" >&2; e2e_fail "gopreflight-check --list in the image failed"; }
+# The report is whole and consistent, and read from the container itself: the rlimits podman set
+# above (nofile 1024:1024, nproc 4096:4096) are what the rlimit checks observed, not the host's.
+python3 - "$work/check.json" "$work/catalog.json" "$rc" <<'EOF' || e2e_fail "gopreflight-check's JSON report from the image is wrong (above)"
 import json, sys
-report = json.load(open(sys.argv[1]))
-text = json.dumps(report)
-assert len(text) > 50, text
-print("check report from the image:", text[:300], "...")
+report, catalog, rc = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
+checks, summary = report["checks"], report["summary"]
+ids = [c["id"] for c in checks]
+listed = [c["id"] for c in catalog["checks"]]
+assert len(listed) >= 10, f"the catalog lists only {listed}"
+assert sorted(ids) == sorted(listed), f"report's checks {sorted(ids)} != catalog {sorted(listed)}"
+statuses = ("pass", "warn", "fail", "skip", "error")
+for c in checks:
+    assert c["status"] in statuses, c
+    for k in ("observed", "expected", "message", "severity", "scope"):
+        assert isinstance(c.get(k), str), (k, c)
+    if c["status"] != "pass":
+        assert c["message"], f"{c['id']} is {c['status']} without a message"
+counts = {s: sum(1 for c in checks if c["status"] == s) for s in statuses}
+assert summary["total"] == len(checks), summary
+assert all(summary[s] == counts[s] for s in statuses), (summary, counts)
+assert summary["result"] in ("pass", "fail"), summary
+assert rc == (1 if summary["result"] == "fail" else 0), f"exit {rc} with result {summary['result']}"
+by_id = {c["id"]: c for c in checks}
+for cid, limit in (("rlimit.nofile", 1024), ("rlimit.nproc", 4096)):
+    c = by_id.get(cid)
+    assert c is not None, f"no {cid} in the report"
+    assert f"soft {limit}, hard {limit}" in c["observed"], f"{cid} observed {c['observed']!r}, not the container's {limit}:{limit}"
+print(f"check report from the image: {len(checks)} checks {counts}, result {summary['result']} (exit {rc}); "
+      f"rlimit.nofile observed {by_id['rlimit.nofile']['observed']!r}")
 EOF
 podman run "${run_flags[@]}" --entrypoint gopreflight-check "$image" --output text >"$work/check.txt" 2>&1 || true
 [ -s "$work/check.txt" ] || e2e_fail "gopreflight-check --output text printed nothing"

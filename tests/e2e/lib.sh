@@ -3,9 +3,11 @@
 # No kubelet, scheduler or controller-manager: objects are stored (Pods stay Pending), which is
 # everything admission needs.
 #
-#   e2e_tools                  build (or reuse from the cache) etcd, kube-apiserver, helm and the
-#                              e2e test's podlatency and nullwebhook; sets E2E_ETCD, E2E_APISERVER,
-#                              E2E_HELM, E2E_PODLATENCY, E2E_NULLWEBHOOK
+#   e2e_tools                  build (or reuse from the cache) etcd, kube-apiserver, kubectl, helm
+#                              and the e2e test's podlatency and nullwebhook; sets E2E_ETCD,
+#                              E2E_APISERVER, E2E_KUBECTL, E2E_HELM, E2E_PODLATENCY, E2E_NULLWEBHOOK;
+#                              puts E2E_KUBECTL's directory first in PATH, so `kubectl` is the
+#                              apiserver's own release, never one installed on the machine
 #   e2e_start_cluster DIR      start both in DIR; exports KUBECONFIG; E2E_APISERVER_URL
 #   e2e_stop_cluster           stop them: call it from the caller's EXIT trap
 #   e2e_namespace NAME [k=v]   create a namespace with labels and its default ServiceAccount
@@ -37,6 +39,7 @@ e2e_tools() {
     case $line in
       etcd=*) E2E_ETCD=${line#etcd=} ;;
       kube-apiserver=*) E2E_APISERVER=${line#kube-apiserver=} ;;
+      kubectl=*) E2E_KUBECTL=${line#kubectl=} ;;
       helm=*) E2E_HELM=${line#helm=} ;;
       podlatency=*) E2E_PODLATENCY=${line#podlatency=} ;;
       nullwebhook=*) E2E_NULLWEBHOOK=${line#nullwebhook=} ;;
@@ -44,7 +47,12 @@ e2e_tools() {
   done < <(bash "$E2E_LIB_DIR/tools/build.sh" all)
   [ -x "${E2E_ETCD:-}" ] && [ -x "${E2E_APISERVER:-}" ] && [ -x "${E2E_HELM:-}" ] ||
     e2e_fail "tools/build.sh did not produce etcd, kube-apiserver and helm"
-  export E2E_ETCD E2E_APISERVER E2E_HELM E2E_PODLATENCY E2E_NULLWEBHOOK
+  [ -x "${E2E_KUBECTL:-}" ] || e2e_fail "tools/build.sh did not produce kubectl (the tests use the apiserver's release, not one on PATH)"
+  export E2E_ETCD E2E_APISERVER E2E_KUBECTL E2E_HELM E2E_PODLATENCY E2E_NULLWEBHOOK
+  PATH=$(dirname "$E2E_KUBECTL"):$PATH
+  export PATH
+  hash -r
+  [ "$(command -v kubectl)" = "$E2E_KUBECTL" ] || e2e_fail "kubectl resolves to $(command -v kubectl), not $E2E_KUBECTL"
 }
 
 # CA, apiserver serving cert (127.0.0.1/localhost), admin client cert, service-account keys.
@@ -141,7 +149,12 @@ EOF
   # The default namespace is made by the apiserver's bootstrap controller shortly after /readyz.
   E2E_WAIT=30 e2e_wait kubectl get namespace default ||
     e2e_fail "namespace default never appeared"
-  e2e_log "kube-apiserver $(kubectl version -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])') ready at $E2E_APISERVER_URL (etcd 127.0.0.1:$etcd_port)"
+  local versions
+  versions=$(kubectl version -o json 2>/dev/null | python3 -c 'import json,sys; v=json.load(sys.stdin); print(v["clientVersion"]["gitVersion"], v["serverVersion"]["gitVersion"])') ||
+    e2e_fail "kubectl version could not read the client and server versions"
+  [ "${versions% *}" = "${versions#* }" ] ||
+    e2e_fail "kubectl ${versions% *} ($(command -v kubectl)) is not the apiserver's release ${versions#* }"
+  e2e_log "kube-apiserver ${versions#* } ready at $E2E_APISERVER_URL (etcd 127.0.0.1:$etcd_port), kubectl ${versions% *} $(command -v kubectl)"
 }
 
 # Without a controller-manager nobody creates the default ServiceAccount, which the apiserver's

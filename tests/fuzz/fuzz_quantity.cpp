@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto again = parse_gomemlimit(format_go_bytes((*g).bytes));
       if (!again || (*again).bytes != (*g).bytes) std::abort();  // rendering round-trips
     }
-  } else if (g.error.empty()) {
+  } else if (g.error().empty()) {
     std::abort();
   }
   return 0;

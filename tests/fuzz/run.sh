@@ -4,12 +4,12 @@
 # crash, leak, sanitizer report or timeout.
 #   FUZZ_SECONDS   seconds per target (default 60)
 #   FUZZ_BUILD_DIR build directory (default <repo>/build-fuzz)
-#   FUZZ_TARGETS   space-separated subset (default: all five)
+#   FUZZ_TARGETS   space-separated subset (default: all six)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets=${FUZZ_TARGETS:-"fuzz_admission fuzz_quantity fuzz_policy fuzz_manifest fuzz_json"}
+targets=${FUZZ_TARGETS:-"fuzz_admission fuzz_quantity fuzz_policy fuzz_manifest fuzz_json fuzz_framing"}
 
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz: clang++ not found; install clang and libclang-rt-14-dev (bash .ci/setup-deps.sh test)" >&2
@@ -41,6 +41,7 @@ seeds_for() {
     fuzz_policy) echo "$root/tests/testdata/policy" ;;
     fuzz_manifest) echo "$root/tests/testdata/review $root/tests/testdata/review/dir" ;;
     fuzz_json) echo "$root/tests/testdata/admission $root/tests/fuzz/seeds/json" ;;
+    fuzz_framing) echo "$root/tests/fuzz/seeds/framing" ;;
   esac
 }
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

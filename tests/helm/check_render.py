@@ -4,8 +4,8 @@
   check_render.py CASE RENDER.yaml [more args]
 
 CASE is one of: default, cert-manager, cert-manager-issuer, mutation, custom-policy, secret,
-policy (print the ConfigMap's policy file to stdout), same (RENDER.yaml vs the kustomize output
-given as the next argument). Exits 1 with one line per failed expectation.
+everything, openshift, rotation-prepare, policy (print the ConfigMap's policy file to stdout), same
+(RENDER.yaml vs the kustomize output given as the next argument). Exits 1 with one line per failed expectation.
 """
 import base64
 import sys
@@ -53,6 +53,12 @@ WORKLOADS = {
 }
 
 
+# webhook.excludeNamespaces by default: CNI/CSI/add-on namespaces, besides the release's and kube-system.
+DEFAULT_EXCLUDED = ("kube-node-lease", "kube-public", "calico-system", "calico-apiserver", "tigera-operator",
+                    "kube-flannel", "cilium", "cilium-secrets", "longhorn-system", "rook-ceph", "openebs",
+                    "cert-manager", "gatekeeper-system", "kyverno")
+
+
 def check_validating_common(hook, release_ns):
     expect(hook.get("sideEffects") == "None", "sideEffects must be None")
     expect(hook.get("admissionReviewVersions") == ["v1"], "admissionReviewVersions must be [v1]")
@@ -69,7 +75,7 @@ def check_validating_common(hook, release_ns):
     return excluded
 
 
-def check_deployment(docs):
+def check_deployment(docs, shutdown_delay=5):
     dep = one(docs, "Deployment")
     spec = dep.get("spec", {})
     expect(spec.get("replicas") == 2, "2 replicas")
@@ -89,15 +95,42 @@ def check_deployment(docs):
     args = c.get("args", [])
     expect(args[:1] == ["serve"] and any(a.startswith("--tls-cert-file=") for a in args)
            and any(a.startswith("--policy=") for a in args), f"serve args: {args}")
+    expect(f"--shutdown-delay={shutdown_delay}" in args, f"--shutdown-delay={shutdown_delay} in serve args: {args}")
+    expect(pod.get("terminationGracePeriodSeconds", 0) > shutdown_delay, "terminationGracePeriodSeconds > shutdownDelay")
     pdb = one(docs, "PodDisruptionBudget")
     expect(pdb.get("spec", {}).get("minAvailable") == 1, "PDB minAvailable 1")
     return dep
 
 
+def is_hook(d):
+    return "helm.sh/hook" in d.get("metadata", {}).get("annotations", {})
+
+
 def policy_of(docs):
-    cms = [d for d in by_kind(docs, "ConfigMap") if "policy.yaml" in d.get("data", {})]
+    """The policy the server mounts; the policy-check hook, when rendered, must check the same."""
+    cms = [d for d in by_kind(docs, "ConfigMap") if "policy.yaml" in d.get("data", {}) and not is_hook(d)]
     expect(len(cms) == 1, "one ConfigMap with policy.yaml")
-    return yaml.safe_load(cms[0]["data"]["policy.yaml"]) if cms else {}
+    policy = yaml.safe_load(cms[0]["data"]["policy.yaml"]) if cms else {}
+    hooks = [d for d in by_kind(docs, "ConfigMap") if "policy.yaml" in d.get("data", {}) and is_hook(d)]
+    for h in hooks:
+        expect(yaml.safe_load(h["data"]["policy.yaml"]) == policy, "the policy-check hook checks another policy")
+    return policy
+
+
+def check_policy_hook(docs):
+    jobs = [d for d in by_kind(docs, "Job") if is_hook(d)]
+    expect(len(jobs) == 1, f"one policy-check hook Job, found {len(jobs)}")
+    if not jobs:
+        return
+    ann = jobs[0]["metadata"]["annotations"]
+    expect(ann.get("helm.sh/hook") == "pre-install,pre-upgrade", f"hook phases: {ann}")
+    spec = jobs[0]["spec"]
+    expect(spec.get("backoffLimit") == 0, "policy check is not retried")
+    c = spec["template"]["spec"]["containers"][0]
+    expect(c.get("args", [])[:2] == ["policy", "lint"], f"hook runs policy lint: {c.get('args')}")
+    cm = [d for d in by_kind(docs, "ConfigMap") if is_hook(d)]
+    expect(len(cm) == 1 and int(cm[0]["metadata"]["annotations"]["helm.sh/hook-weight"])
+           < int(ann.get("helm.sh/hook-weight", 0)), "the hook's ConfigMap is created before its Job")
 
 
 def pem_of(b64):
@@ -120,7 +153,7 @@ def main():
     kinds = sorted({d["kind"] for d in docs})
     vwc, hook = validating(docs)
     excluded = check_validating_common(hook, ns)
-    check_deployment(docs)
+    check_deployment(docs, shutdown_delay=8 if case == "everything" else 5)
     policy = policy_of(docs)
     expect(policy.get("apiVersion") == "gopreflight.io/v1alpha1" and policy.get("kind") == "Policy",
            "policy apiVersion/kind")
@@ -128,11 +161,17 @@ def main():
     secrets = by_kind(docs, "Secret")
     ca = hook.get("clientConfig", {}).get("caBundle")
 
-    if case in ("default", "mutation", "custom-policy", "secret"):
+    if case in ("default", "mutation", "custom-policy", "secret", "everything", "openshift", "rotation-prepare"):
         expect(not by_kind(docs, "Certificate"), "no Certificate outside cert-manager mode")
     if case == "default":
-        expect(kinds == ["ConfigMap", "Deployment", "PodDisruptionBudget", "Secret", "Service",
+        expect(kinds == ["ConfigMap", "Deployment", "Job", "PodDisruptionBudget", "Secret", "Service",
                          "ServiceAccount", "ValidatingWebhookConfiguration"], f"kinds {kinds}")
+        check_policy_hook(docs)
+        expect(excluded == ("NotIn", ("gopreflight", "kube-system") + DEFAULT_EXCLUDED), f"default exclusions {excluded}")
+        expect("objectSelector" not in hook and "matchConditions" not in hook, "no selectors by default")
+        pod = check_deployment(docs)["spec"]["template"]["spec"]
+        expect(pod["securityContext"].get("runAsUser") == 65532 and not pod.get("hostNetwork"),
+               "fixed ids, Pod network by default")
         expect(opt_in == ("In", ("true",)), f"default must be opt-in by label: {opt_in}")
         expect(hook.get("failurePolicy") == "Fail" and hook.get("timeoutSeconds") == 5, "failurePolicy/timeout defaults")
         expect(len(secrets) == 1 and secrets[0].get("type") == "kubernetes.io/tls", "one kubernetes.io/tls Secret")
@@ -150,19 +189,93 @@ def main():
         ann = vwc.get("metadata", {}).get("annotations", {})
         expect(ann.get("cert-manager.io/inject-ca-from") == f"{ns}/gopreflight-serving",
                f"inject-ca-from annotation: {ann}")
-        cert = one(docs, "Certificate")
+        issuers = {d["metadata"]["name"]: d for d in by_kind(docs, "Issuer")}
+        certs = {d["metadata"]["name"]: d for d in by_kind(docs, "Certificate")}
+        cert = certs.get("gopreflight-serving", {})
         expect(cert.get("spec", {}).get("secretName") == "gopreflight-tls", "Certificate secretName")
         expect("gopreflight.gopreflight.svc" in cert.get("spec", {}).get("dnsNames", []), "Certificate dnsNames")
-        issuers = by_kind(docs, "Issuer")
         if case == "cert-manager":
-            expect(len(issuers) == 1 and "selfSigned" in issuers[0]["spec"], "self-signed Issuer")
-            expect(cert["spec"]["issuerRef"]["name"] == issuers[0]["metadata"]["name"] if issuers else False,
-                   "Certificate uses the chart's Issuer")
-            expect(cert["spec"].get("duration") == "2160h", "duration from values")
+            # self-signed Issuer -> CA Certificate (key kept) -> CA Issuer -> serving Certificate, so
+            # renewing the serving certificate never changes the injected caBundle.
+            expect(set(issuers) == {"gopreflight-selfsigned", "gopreflight-ca"}, f"Issuers {sorted(issuers)}")
+            expect(set(certs) == {"gopreflight-ca", "gopreflight-serving"}, f"Certificates {sorted(certs)}")
+            ca = certs.get("gopreflight-ca", {}).get("spec", {})
+            expect(ca.get("isCA") is True and ca.get("privateKey", {}).get("rotationPolicy") == "Never"
+                   and ca.get("issuerRef", {}).get("name") == "gopreflight-selfsigned", f"CA Certificate {ca}")
+            expect(issuers.get("gopreflight-ca", {}).get("spec", {}).get("ca", {}).get("secretName") == "gopreflight-ca",
+                   "CA Issuer uses the CA Certificate's Secret")
+            expect(cert.get("spec", {}).get("issuerRef", {}).get("name") == "gopreflight-ca",
+                   "serving Certificate signed by the chart's CA Issuer")
+            expect(cert.get("spec", {}).get("duration") == "2160h", "duration from values")
         else:
             expect(not issuers, "no Issuer when issuerRef is given")
             expect(cert["spec"]["issuerRef"] == {"name": "corp-ca", "kind": "ClusterIssuer",
                                                  "group": "cert-manager.io"}, "issuerRef from values")
+    elif case == "everything":
+        dep = check_deployment(docs, shutdown_delay=8)
+        pod = dep["spec"]["template"]["spec"]
+        c = pod["containers"][0]
+        expect(pod.get("hostNetwork") is True and pod.get("dnsPolicy") == "ClusterFirstWithHostNet", "hostNetwork")
+        expect("--listen=0.0.0.0:9443" in c["args"] and c["ports"][0]["containerPort"] == 9443, "containerPort 9443")
+        expect(not {"runAsUser", "runAsGroup", "fsGroup"} & set(pod["securityContext"]),
+               f"openshift: no fixed ids in {pod['securityContext']}")
+        expect(hook["clientConfig"]["service"]["port"] == 8443, "service.port in clientConfig")
+        expect(hook.get("objectSelector", {}).get("matchExpressions", [{}])[0].get("key") == "gopreflight.io/skip",
+               "objectSelector from values")
+        expect([m["name"] for m in hook.get("matchConditions", [])] == ["not-system-users"], "matchConditions")
+        expect(excluded == ("NotIn", ("gopreflight", "kube-system", "monitoring", "istio-system")), f"excluded {excluded}")
+        expect(vwc["metadata"].get("annotations", {}).get("example.com/owner") == "platform-team", "annotations")
+        expect(vwc["metadata"]["labels"].get("example.com/tier") == "admission", "labels")
+        mwc = one(docs, "MutatingWebhookConfiguration")
+        for h in mwc.get("webhooks", []):
+            expect([m["name"] for m in h.get("matchConditions", [])] == ["not-system-users"], f"mutating matchConditions {h['name']}")
+        expect(policy.get("injection", {}).get("setUserIds") is False, "openshift: injection.setUserIds false")
+        sm = one(docs, "ServiceMonitor")
+        ep = sm.get("spec", {}).get("endpoints", [{}])[0]
+        expect(ep.get("scheme") == "https" and ep.get("port") == "https"
+               and ep.get("tlsConfig", {}).get("ca", {}).get("secret", {}) == {"name": "gopreflight-tls", "key": "ca.crt"}
+               and ep.get("tlsConfig", {}).get("serverName") == "gopreflight.gopreflight.svc", f"ServiceMonitor TLS {ep}")
+        expect(sm["metadata"]["labels"].get("release") == "kube-prometheus-stack", "ServiceMonitor labels")
+        pr = one(docs, "PrometheusRule")
+        alerts = {r["alert"]: r for g in pr.get("spec", {}).get("groups", []) for r in g["rules"]}
+        expect(set(alerts) == {"GopreflightWebhookDown", "GopreflightDenialsRising", "GopreflightCertificateExpiresSoon"},
+               f"alerts {sorted(alerts)}")
+        for a in alerts.values():
+            expect('job="gopreflight",namespace="gopreflight"' in a["expr"], f"{a['alert']} selects this release: {a['expr']}")
+        expect('decision="denied"' in alerts.get("GopreflightDenialsRising", {}).get("expr", ""),
+               "denials alert counts denied reviews")
+        expect("1209600" in alerts.get("GopreflightCertificateExpiresSoon", {}).get("expr", ""), "14 days in seconds")
+        dash = [d for d in by_kind(docs, "ConfigMap") if "gopreflight.json" in d.get("data", {})]
+        if expect(len(dash) == 1, "dashboard ConfigMap"):
+            import json
+            board = json.loads(dash[0]["data"]["gopreflight.json"])
+            expect(dash[0]["metadata"]["labels"].get("grafana_dashboard") == "1", "dashboard sidecar label")
+            exprs = " ".join(t["expr"] for p in board["panels"] for t in p["targets"])
+            for metric in ("gopreflight_webhook_reviews_total", "gopreflight_webhook_ready",
+                           "gopreflight_webhook_certificate_not_after_seconds", "gopreflight_webhook_review_duration_seconds_bucket"):
+                expect(metric in exprs, f"dashboard shows {metric}")
+        np_ = one(docs, "NetworkPolicy")
+        ing = np_.get("spec", {}).get("ingress", [{}])
+        expect(ing[0].get("ports") == [{"port": 9443, "protocol": "TCP"}] and ing[0].get("from") == [{"ipBlock": {"cidr": "10.0.0.0/8"}}]
+               and np_["spec"].get("egress") == [] and "Egress" in np_["spec"].get("policyTypes", []),
+               f"NetworkPolicy {np_.get('spec')}")
+    elif case == "openshift":
+        pod = check_deployment(docs)["spec"]["template"]["spec"]
+        expect(not {"runAsUser", "runAsGroup", "fsGroup"} & set(pod["securityContext"])
+               and pod["securityContext"].get("runAsNonRoot") is True, f"openshift Pod ids {pod['securityContext']}")
+        expect(policy.get("injection", {}).get("setUserIds") is False, "openshift: injection.setUserIds false")
+        jobs = [d for d in by_kind(docs, "Job") if is_hook(d)]
+        expect(jobs and "runAsUser" not in jobs[0]["spec"]["template"]["spec"].get("securityContext", {}),
+               "openshift: no fixed ids in the policy-check Job")
+    elif case == "rotation-prepare":
+        by_name = {d["metadata"]["name"]: d for d in secrets}
+        expect(set(by_name) == {"gopreflight-tls", "gopreflight-tls-next"}, f"Secrets {sorted(by_name)}")
+        if len(by_name) == 2:
+            cur, nxt = by_name["gopreflight-tls"]["data"], by_name["gopreflight-tls-next"]["data"]
+            expect(nxt["previous-ca.crt"] == cur["ca.crt"] and nxt["ca.crt"] != cur["ca.crt"], "next pair has a new CA")
+            bundle = pem_of(ca or "")
+            expect(bundle.count("BEGIN CERTIFICATE") == 2 and pem_of(cur["ca.crt"]) in bundle
+                   and pem_of(nxt["ca.crt"]) in bundle, "prepare: caBundle trusts the old and the new CA")
     elif case == "mutation":
         mwc = one(docs, "MutatingWebhookConfiguration")
         hooks = {h["name"]: h for h in mwc.get("webhooks", [])}

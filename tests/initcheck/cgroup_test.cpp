@@ -181,3 +181,52 @@ TEST_CASE("cgroup.pids against fixtures") {
   CHECK(run_check("cgroup.pids", "cgroup/v2-broken").status == Status::error);
   CHECK(run_check("cgroup.pids", "cgroup/none").status == Status::error);
 }
+
+// Injected as an init container, the check's own cgroup is the init container's (100m, 32Mi):
+// with the app container's limits from the downward API, those are judged instead.
+TEST_CASE("cgroup.cpu and cgroup.memory judge the app container's limits when injected") {
+  const EnvMap app{{"GOPREFLIGHT_APP_CONTAINER", "api"},
+                   {"GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES", "2000"},
+                   {"GOPREFLIGHT_APP_MEMORY_LIMIT", "536870912"}};
+  // v2-ns-loose: own cgroup has a 0.5 CPU quota and no memory limit (both warn without the env).
+  REQUIRE(run_check("cgroup.cpu", "cgroup/v2-ns-loose").status == Status::warn);
+  REQUIRE(run_check("cgroup.memory", "cgroup/v2-ns-loose").status == Status::warn);
+  auto cpu = run_check("cgroup.cpu", "cgroup/v2-ns-loose", app);
+  CHECK(cpu.status == Status::pass);
+  CHECK(cpu.message.find("2.00 CPU") != std::string::npos);
+  CHECK(cpu.observed == "GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES=2000 (container api)");
+  check_contract(cpu);
+  auto mem = run_check("cgroup.memory", "cgroup/v2-ns-loose", app);
+  CHECK(mem.status == Status::pass);
+  CHECK(mem.message.find("512MiB") != std::string::npos);
+  check_contract(mem);
+
+  // The app's own small limit warns and names the app container, whatever the own cgroup says.
+  const EnvMap small{{"GOPREFLIGHT_APP_CONTAINER", "api"},
+                     {"GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES", "250"},
+                     {"GOPREFLIGHT_APP_MEMORY_LIMIT", "unlimited"}};
+  REQUIRE(run_check("cgroup.cpu", "cgroup/v2-limited").status == Status::pass);  // own: 2 CPU
+  auto low = run_check("cgroup.cpu", "cgroup/v2-limited", small);
+  CHECK(low.status == Status::warn);
+  CHECK(low.message.find("0.25 CPU") != std::string::npos);
+  CHECK(low.remediation.find("containers[name=api]") != std::string::npos);
+  check_contract(low);
+  CHECK(run_check("cgroup.cpu", "cgroup/v2-limited", small, {{"min_cpus", 0.25}}).status == Status::pass);
+  auto unlimited = run_check("cgroup.memory", "cgroup/v2-limited", small);  // own: 1GiB
+  CHECK(unlimited.status == Status::warn);
+  CHECK(unlimited.message.find("app container api has no memory limit") != std::string::npos);
+  check_contract(unlimited);
+  CHECK(run_check("cgroup.cpu", "cgroup/v2-limited", {{"GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES", "unlimited"}}).status ==
+        Status::pass);
+  // The env wins even where the own cgroup is unreadable.
+  CHECK(run_check("cgroup.cpu", "missing/tree", app).status == Status::pass);
+
+  // Malformed values are errors naming the variable, never a pass.
+  for (const char* bad : {"", "2 CPUs", "-5", "0"}) {
+    auto e = run_check("cgroup.cpu", "cgroup/v2-limited", {{"GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES", bad}});
+    CHECK_MESSAGE(e.status == Status::error, bad);
+    CHECK(e.message.find("GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES") != std::string::npos);
+    auto m = run_check("cgroup.memory", "cgroup/v2-limited", {{"GOPREFLIGHT_APP_MEMORY_LIMIT", bad}});
+    CHECK_MESSAGE(m.status == Status::error, bad);
+  }
+}

@@ -4,40 +4,12 @@
 using namespace gptest;
 using namespace gopreflight::initcheck::checks;
 
-TEST_CASE("parse_gomemlimit: Go's byte-count syntax") {
-  CHECK_FALSE(parse_gomemlimit("off")->has_value());
-  CHECK(parse_gomemlimit("966367641")->value() == 966367641);
-  CHECK(parse_gomemlimit("966367641B")->value() == 966367641);
-  CHECK(parse_gomemlimit("922MiB")->value() == 922LL << 20);
-  CHECK(parse_gomemlimit("1GiB")->value() == 1LL << 30);
-  CHECK(parse_gomemlimit("2KiB")->value() == 2048);
-  CHECK(parse_gomemlimit("1TiB")->value() == 1LL << 40);
-  for (const char* bad : {"", "OFF", "1.5GiB", "1GB", "1 GiB", "-1", "GiB", "1Gi", " 100", "99999999999TiB",
-                          "99999999999999999999"}) {
-    CHECK_MESSAGE(!parse_gomemlimit(bad).ok(), bad);
-  }
-  CHECK(parse_gomemlimit("1GB").error().find("malformed") != std::string::npos);
-}
+// GOMEMLIMIT/GOMAXPROCS syntax and recommendations are the common library's: tests/common.
 
-TEST_CASE("parse_gomaxprocs and downward-API values") {
-  CHECK(*parse_gomaxprocs("4") == 4);
-  for (const char* bad : {"", "0", "-2", "four", " 4", "4.5"}) CHECK_MESSAGE(!parse_gomaxprocs(bad).ok(), bad);
+TEST_CASE("downward-API values") {
   CHECK_FALSE(parse_downward_limit("unlimited")->has_value());
   CHECK(parse_downward_limit("1073741824")->value() == 1073741824);
   for (const char* bad : {"", "1Gi", "-1", "none"}) CHECK_MESSAGE(!parse_downward_limit(bad).ok(), bad);
-}
-
-TEST_CASE("recommendations") {
-  CHECK(recommend_gomemlimit(1073741824, 0.9) == "922MiB");
-  CHECK(recommended_gomemlimit_bytes(1073741824, 0.9) == 922LL << 20);
-  CHECK(recommend_gomemlimit(536870912, 0.9) == "461MiB");
-  CHECK(recommend_gomemlimit(1000000, 0.9) == "900000B");
-  CHECK(recommend_gomemlimit(1073741824, 0.5) == "512MiB");
-  CHECK(recommend_gomaxprocs_millicores(100) == 1);
-  CHECK(recommend_gomaxprocs_millicores(1000) == 1);
-  CHECK(recommend_gomaxprocs_millicores(1001) == 2);
-  CHECK(recommend_gomaxprocs_millicores(1500) == 2);
-  CHECK(recommend_gomaxprocs_millicores(4000) == 4);
 }
 
 namespace {

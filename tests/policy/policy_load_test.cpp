@@ -133,9 +133,26 @@ TEST_SUITE("policy_load") {
     CHECK_FALSE(bare.policy->go_runtime);
     CHECK(bare.policy->unsettable_sysctls_mode == Mode::enforce);  // rule 3 is always on
 
-    auto empty_value = parse_policy(kHead + "podSecurity:\n", "p.yaml");
-    REQUIRE(empty_value.policy);
-    CHECK_FALSE(empty_value.policy->pod_security);
+  }
+
+  TEST_CASE("a section with no value is an error, never off (a file read mid-write, issue 10)") {
+    for (const char* key : {"podSecurity", "requiredSysctls", "securityContext", "goRuntime", "initCheck",
+                            "exemptions", "injection"}) {
+      CAPTURE(key);
+      for (const char* value : {"", " ~", " null"}) {
+        const auto r = parse_policy(kHead + key + ":" + value + "\n", "p.yaml");
+        CHECK_FALSE(r.policy);
+        REQUIRE(r.problems.size() == 1);
+        CHECK(r.problems[0].str().rfind("p.yaml:3:", 0) == 0);
+        CHECK(r.problems[0].str().find(std::string(key) + ": the section has no value") != std::string::npos);
+      }
+    }
+    // The torn write of issue 10: the file cut right after "podSecurity:".
+    const auto torn = parse_policy(kHead + "podSecurity:", "p.yaml");
+    CHECK_FALSE(torn.policy);
+    // Explicit ways to say "nothing" stay valid.
+    CHECK(parse_policy(kHead + "requiredSysctls: []\n", "p.yaml").policy);
+    CHECK(parse_policy(kHead + "podSecurity: {level: privileged}\n", "p.yaml").policy);
   }
 
   TEST_CASE("each error names file:line:col and the key") {

@@ -33,7 +33,11 @@ contains() {
 expect 0 "compliant Deployment is allowed" -- "$bin" review -f compliant-deployment.yaml
 contains "$work/out" "1 object: 1 allowed, 0 denied" "compliant summary"
 expect 1 "bad Deployment is denied" -- "$bin" review -f bad-deployment.yaml
-contains "$work/out" "bad-deployment.yaml:2: error: deployment/api (shop) spec.template.spec.containers[0].securityContext.runAsNonRoot: " "bad: runAsNonRoot line"
+# Lines are the field's (or its nearest parent's in the file): containers[0] is line 15, the Pod
+# template's spec (where the sysctls belong) line 13.
+contains "$work/out" "bad-deployment.yaml:15: error: deployment/api (shop) spec.template.spec.containers[0].securityContext.runAsNonRoot: " "bad: runAsNonRoot line"
+contains "$work/out" "bad-deployment.yaml:13: error: deployment/api (shop) spec.template.spec.securityContext.sysctls: " "bad: sysctls line"
+contains "$work/out" "rules: goRuntime (docs/policy/goRuntime.md) podSecurity (docs/policy/podSecurity.md)" "bad: rule doc links"
 contains "$work/out" "spec.template.spec.securityContext.sysctls: sysctl net.ipv4.tcp_fin_timeout is not set" "bad: sysctl line"
 contains "$work/out" "; fix: " "bad: fix"
 expect 1 "CronJob with an unsettable sysctl is denied" -- "$bin" review -f cronjob.yaml
@@ -41,11 +45,11 @@ contains "$work/out" "cronjob/report (shop) spec.jobTemplate.spec.template.spec.
 expect 0 "Service and ConfigMap are skipped, not denied" -- "$bin" review -f service.yaml
 contains "$work/out" "2 skipped" "skipped count"
 expect 1 "List: the Pod item is denied" -- "$bin" review -f list.yaml
-contains "$work/out" "list.yaml:9: error: pod/web (default) " "list item line"
+contains "$work/out" "list.yaml:14: error: pod/web (default) spec.containers[0]" "list item: the field's line"
 expect 2 "malformed YAML" -- "$bin" review -f malformed.yaml
 contains "$work/out" "malformed.yaml:6:5: error: YAML: " "malformed position"
 expect 1 "directory, recursive" -- "$bin" review -f dir
-contains "$work/out" "dir/nested/b-cronjob.yml:1: error: cronjob/report" "nested file"
+contains "$work/out" "dir/nested/b-cronjob.yml:15: error: cronjob/report" "nested file, at the sysctl's line"
 contains "$work/out" "4 objects: 0 allowed, 2 denied, 2 skipped" "dir summary"
 expect 2 "a missing file" -- "$bin" review -f no-such-file.yaml
 contains "$work/out" "no-such-file.yaml: error: no such file or directory" "missing file message"
@@ -61,6 +65,93 @@ contains "$work/out" "<stdin>:3:19: error: invalid UTF-8 (byte 0xFF)" "invalid U
 python3 -c "print('kind: Pod\nspec: ' + '[' * 100000)" | "$bin" review -f - >"$work/out" 2>&1; rc=$?
 [ $rc = 2 ] && echo "ok: 100k-deep nesting on stdin (exit 2)" || { echo "FAIL: deep nesting: exit $rc"; fails=$((fails + 1)); }
 contains "$work/out" "nesting too deep" "deep nesting message"
+
+# Zero objects on stdin is an error (a container run without -i), never "0 objects, all allowed".
+"$bin" review -f - </dev/null >"$work/out" 2>&1; rc=$?
+[ $rc = 2 ] && echo "ok: empty stdin (exit 2)" || { echo "FAIL: empty stdin: exit $rc, want 2"; fails=$((fails + 1)); }
+contains "$work/out" "<stdin>: error: no input on stdin (with docker or kubectl run, pass -i)" "empty stdin message"
+printf -- '---\n# nothing\n---\n' | "$bin" review -f - >"$work/out" 2>&1; rc=$?
+[ $rc = 2 ] && echo "ok: comments-only stdin (exit 2)" || { echo "FAIL: comments-only stdin: exit $rc, want 2"; fails=$((fails + 1)); }
+
+# -n/--namespace: objects without one are judged in it, so namespace exemptions match.
+cat >"$work/pod-nons.yaml" <<'POD'
+apiVersion: v1
+kind: Pod
+metadata: {name: tool}
+spec:
+  containers: [{name: c, image: registry.example/tool:1}]
+POD
+expect 1 "a Pod without namespace is judged in default" -- "$bin" review -f "$work/pod-nons.yaml"
+contains "$work/out" "pod/tool (default)" "default namespace shown"
+expect 0 "-n kube-system: the exemption matches" -- "$bin" review -n kube-system -f "$work/pod-nons.yaml"
+contains "$work/out" "exempt (namespace kube-system)" "-n exemption"
+expect 0 "--namespace=kube-system works too" -- "$bin" review --namespace=kube-system -f "$work/pod-nons.yaml"
+expect 1 "-n does not override an object's own namespace" -- "$bin" review -n kube-system -f bad-deployment.yaml
+
+# --skip-rule: a rule, or rule/check; unknown ids are refused.
+expect 1 "skipping one check keeps the others" -- "$bin" review -f bad-deployment.yaml --skip-rule podSecurity/runAsNonRoot
+grep -q "podSecurity/runAsNonRoot" "$work/out" && { echo "FAIL: skipped check still reported"; fails=$((fails + 1)); }
+contains "$work/out" "[podSecurity/allowPrivilegeEscalation]" "other checks of the rule stay"
+expect 0 "skipping every rule that denies allows" -- "$bin" review -f bad-deployment.yaml --skip-rule podSecurity --skip-rule requiredSysctls --skip-rule goRuntime
+expect 2 "an unknown rule id is a usage error" -- "$bin" review -f bad-deployment.yaml --skip-rule podsecurity
+contains "$work/err" "--skip-rule podsecurity: unknown rule; expected one of podSecurity" "unknown rule message"
+
+# --fail-on-warning
+cat >"$work/warn.yaml" <<'POLICY'
+apiVersion: gopreflight.io/v1alpha1
+kind: Policy
+podSecurity: {level: restricted, mode: warn}
+POLICY
+expect 0 "warnings alone exit 0" -- "$bin" review --policy "$work/warn.yaml" -f bad-deployment.yaml
+contains "$work/out" ": warning: " "warn mode prints warnings"
+expect 1 "--fail-on-warning: warnings exit 1" -- "$bin" review --policy "$work/warn.yaml" -f bad-deployment.yaml --fail-on-warning
+expect 0 "--fail-on-warning with no warning exits 0" -- "$bin" review -f compliant-deployment.yaml --fail-on-warning
+
+# version
+expect 0 "version" -- "$bin" version
+grep -qE '^gopreflight-webhook [0-9]+\.[0-9]+\.[0-9]+' "$work/out" && echo "ok: version line" || { echo "FAIL: version printed: $(cat "$work/out")"; fails=$((fails + 1)); }
+expect 0 "version --short" -- "$bin" version --short
+grep -qxE '[0-9]+\.[0-9]+\.[0-9]+' "$work/out" || { echo "FAIL: version --short printed: $(cat "$work/out")"; fails=$((fails + 1)); }
+
+# --output-file: written whole (temp file + rename), nothing on stdout, exit code unchanged.
+echo old >"$work/report.json"
+expect 1 "--output-file json" -- "$bin" review -f bad-deployment.yaml -o json --output-file "$work/report.json"
+[ -s "$work/out" ] && { echo "FAIL: --output-file also wrote to stdout"; fails=$((fails + 1)); }
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["summary"]["denied"] == 1' "$work/report.json" &&
+  echo "ok: --output-file holds the JSON report" || { echo "FAIL: --output-file content"; fails=$((fails + 1)); }
+ls "$work" | grep -q 'report.json.tmp' && { echo "FAIL: a temporary file was left behind"; fails=$((fails + 1)); }
+expect 2 "--output-file into a missing directory" -- "$bin" review -f bad-deployment.yaml --output-file "$work/no/such/dir/r.txt"
+contains "$work/err" "--output-file: cannot create a temporary file beside $work/no/such/dir/r.txt" "output-file error"
+# The rename is what makes it atomic: a reader polling the file never sees a partial report.
+python3 - "$bin" "$work" <<'PY' || fails=$((fails + 1))
+import json, os, subprocess, sys, threading
+binary, work = sys.argv[1], sys.argv[2]
+target = os.path.join(work, "polled.json")
+stop, seen, bad = False, 0, []
+def poll():
+    global seen
+    while not stop:
+        try:
+            with open(target) as f:
+                text = f.read()
+        except FileNotFoundError:
+            continue
+        seen += 1
+        try:
+            json.loads(text)
+        except ValueError:
+            bad.append(len(text))
+t = threading.Thread(target=poll)
+t.start()
+for _ in range(30):
+    subprocess.run([binary, "review", "-f", "bad-deployment.yaml", "-f", "cronjob.yaml", "-f", "dir", "-o", "json",
+                    "--output-file", target], stdout=subprocess.DEVNULL)
+stop = True
+t.join()
+assert seen > 0, "the poller never read the file"
+assert not bad, f"{len(bad)} partial reads out of {seen}"
+print(f"ok: --output-file: {seen} reads while rewriting 30 times, none partial")
+PY
 
 # policies
 expect 2 "a bad policy stops review with file:line:col" -- "$bin" review --policy "$data/policy/errors.yaml" -f pod.json
@@ -113,6 +204,13 @@ for r in run["results"]:
     assert loc["artifactLocation"]["uri"] in ("bad-deployment.yaml", "cronjob.yaml")
     assert loc["region"]["startLine"] >= 1
     assert r["message"]["text"]
+# At the field's line, not the document's: bad-deployment's container is line 15, cronjob's sysctl 15.
+lines = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["ruleId"]): r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in run["results"]}
+assert lines[("bad-deployment.yaml", "podSecurity/runAsNonRoot")] == 15, lines
+assert lines[("bad-deployment.yaml", "requiredSysctls/net.ipv4.tcp_fin_timeout")] == 13, lines
+for rule in rules:
+    base = rule["id"].split("/")[0]
+    assert rule["helpUri"].endswith(f"/docs/policy/{base}.md"), rule
 print("ok: sarif output parsed and checked")
 PY
 expect 1 "junit output" -- "$bin" review -f dir -o junit

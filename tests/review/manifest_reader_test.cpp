@@ -69,6 +69,20 @@ TEST_SUITE("manifest_reader") {
     CHECK(m.errors[0].message == "- given more than once");
   }
 
+  TEST_CASE("stdin without objects is an input error, never zero objects passed") {
+    for (const char* text : {"", "---\n# only a comment\n---\n"}) {
+      CAPTURE(text);
+      std::istringstream in(text);
+      auto m = read_inputs({"-"}, in);
+      CHECK(m.objects.empty());
+      REQUIRE(m.errors.size() == 1);
+      CHECK(m.errors[0].file == "<stdin>");
+      CHECK(m.errors[0].message.find("stdin") != std::string::npos);
+    }
+    std::istringstream empty;
+    CHECK(read_inputs({"-"}, empty).errors[0].message.find("-i") != std::string::npos);
+  }
+
   TEST_CASE("malformed and missing input: errors with file and line, other inputs still read") {
     auto m = read_inputs({kData + "/malformed.yaml", kData + "/nope.yaml", kData + "/pod.json"}, std::cin);
     REQUIRE(m.errors.size() == 2);

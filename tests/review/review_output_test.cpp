@@ -28,6 +28,10 @@ Report sample() {
   denied.name = "api";
   denied.ns = "shop";
   denied.status = Status::denied;
+  // Lines of the fields, as the manifest reader records them: findings point at their field or its
+  // nearest parent in the file.
+  denied.field_lines = {{"spec", 5}, {"spec.template.spec.containers[0]", 12},
+                        {"spec.template.spec.containers[0].securityContext", 14}};
   denied.decision.violations.push_back(finding("podSecurity", "runAsNonRoot",
                                                "spec.template.spec.containers[0].securityContext.runAsNonRoot",
                                                "must be true (restricted, v1.35)", "set runAsNonRoot: true", "enforce"));
@@ -126,16 +130,17 @@ TEST_SUITE("review_output") {
     const auto got = lines(render_text(sample()));
     const std::vector<std::string> want = {
         "broken.yaml:6:5: error: YAML: end of sequence flow not found",
-        "deploy/api.yaml:3: error: deployment/api (shop) spec.template.spec.containers[0].securityContext.runAsNonRoot: "
+        "deploy/api.yaml:14: error: deployment/api (shop) spec.template.spec.containers[0].securityContext.runAsNonRoot: "
         "must be true (restricted, v1.35); fix: set runAsNonRoot: true [podSecurity/runAsNonRoot]",
-        "deploy/api.yaml:3: warning: deployment/api (shop) spec.template.spec.containers[0].env: GOMEMLIMIT is not set; "
+        "deploy/api.yaml:12: warning: deployment/api (shop) spec.template.spec.containers[0].env: GOMEMLIMIT is not set; "
         "fix: set GOMEMLIMIT=460MiB [goRuntime/gomemlimit]",
-        "deploy/api.yaml:3: note: deployment/api (shop) spec.template.spec.initContainers: no gopreflight-check <init> "
+        "deploy/api.yaml:5: note: deployment/api (shop) spec.template.spec.initContainers: no gopreflight-check <init> "
         "container & \"friends\" [initCheck, audit]",
         "my dir/pod.yaml:1: error: object/<unnamed>: cannot be judged: kind: missing or not a string",
         "/abs/pod.yaml:2: note: pod/tool (kube-system): exempt (namespace kube-system)",
         "4 objects: 1 allowed, 1 denied, 1 skipped (not Pods or workloads), 2 unreadable; 1 violation, 1 warning "
         "(policy: built-in)",
+        "rules: goRuntime (docs/policy/goRuntime.md) podSecurity (docs/policy/podSecurity.md)",
     };
     CHECK(got == want);
   }
@@ -159,7 +164,7 @@ TEST_SUITE("review_output") {
     CHECK(d["violations"][0] == json{{"rule", "podSecurity"}, {"check", "runAsNonRoot"},
                                      {"path", "spec.template.spec.containers[0].securityContext.runAsNonRoot"},
                                      {"message", "must be true (restricted, v1.35)"}, {"fix", "set runAsNonRoot: true"},
-                                     {"mode", "enforce"}});
+                                     {"mode", "enforce"}, {"line", 14}, {"doc", "docs/policy/podSecurity.md"}});
     CHECK(d["warnings"].size() == 1);
     CHECK(d["audits"].size() == 1);
     CHECK(j["objects"][1]["status"] == "skipped");
@@ -197,7 +202,12 @@ TEST_SUITE("review_output") {
     CHECK(rules.size() == 4);  // "input" listed once
     const json& loc = results[1]["locations"][0];
     CHECK(loc["physicalLocation"]["artifactLocation"]["uri"] == "deploy/api.yaml");
-    CHECK(loc["physicalLocation"]["region"]["startLine"] == 3);
+    CHECK(loc["physicalLocation"]["region"]["startLine"] == 14);  // the field's line, not the document's
+    CHECK(results[2]["locations"][0]["physicalLocation"]["region"]["startLine"] == 12);
+    for (const auto& rule : rules) {
+      if (rule["id"] == "input") CHECK(!rule.contains("helpUri"));
+      else CHECK(rule["helpUri"].get<std::string>().find("/docs/policy/" + rule["id"].get<std::string>().substr(0, rule["id"].get<std::string>().find('/')) + ".md") != std::string::npos);
+    }
     CHECK(loc["logicalLocations"][0]["fullyQualifiedName"] ==
           "deployment/api (shop) spec.template.spec.containers[0].securityContext.runAsNonRoot");
     CHECK(results[0]["locations"][0]["physicalLocation"]["region"] == json{{"startLine", 6}, {"startColumn", 5}});

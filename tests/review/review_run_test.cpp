@@ -1,6 +1,7 @@
 // Judging manifests with the real engine and the built-in policy; statuses and exit codes.
 #include <doctest/doctest.h>
 
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -125,5 +126,78 @@ TEST_SUITE("review_run") {
     REQUIRE(r.objects.size() == 1);
     CHECK(r.objects[0].status == Status::allowed);
     CHECK(r.policy == "b.yaml");
+  }
+
+  TEST_CASE("--namespace: objects without one are judged in it, so namespace exemptions match") {
+    const Engine engine(builtin_policy());
+    const std::string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i}]\n";
+    RunOptions in_system;
+    in_system.default_namespace = "kube-system";
+    auto r = run(engine, read_text(pod, "p.yaml"), in_system);
+    REQUIRE(r.objects.size() == 1);
+    CHECK(r.objects[0].ns == "kube-system");
+    CHECK(r.objects[0].status == Status::allowed);
+    CHECK(!r.objects[0].decision.exempt_reason.empty());
+    auto d = run(engine, read_text(pod, "p.yaml"));
+    CHECK(d.objects[0].ns == "default");
+    CHECK(d.objects[0].status == Status::denied);
+    // An object's own namespace wins over the option.
+    auto own = run(engine, read_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers: [{name: c, image: i}]\n", "p.yaml"), in_system);
+    CHECK(own.objects[0].ns == "shop");
+    CHECK(own.objects[0].status == Status::denied);
+  }
+
+  TEST_CASE("--skip-rule: a rule or one rule/check is left out; only-skipped violations allow") {
+    const Engine engine(builtin_policy());
+    std::istringstream none;
+    const auto manifests = read_inputs({kData + "/bad-deployment.yaml"}, none);
+    auto all = run(engine, manifests);
+    REQUIRE(all.objects.size() == 1);
+    REQUIRE(all.objects[0].status == Status::denied);
+    std::set<std::string> rules;
+    for (const auto& f : all.objects[0].decision.violations) rules.insert(f.rule);
+    REQUIRE(rules.size() >= 2);
+
+    RunOptions one;
+    one.skip_rules.insert("podSecurity/runAsNonRoot");
+    auto r1 = run(engine, manifests, one);
+    CHECK(r1.objects[0].decision.violations.size() == all.objects[0].decision.violations.size() - 1);
+    for (const auto& f : r1.objects[0].decision.violations) CHECK(f.check != "runAsNonRoot");
+    CHECK(r1.objects[0].status == Status::denied);
+
+    RunOptions every;
+    for (const auto& rule : rules) every.skip_rules.insert(rule);
+    auto r2 = run(engine, manifests, every);
+    CHECK(r2.objects[0].decision.violations.empty());
+    CHECK(r2.objects[0].status == Status::allowed);
+    CHECK(r2.exit_code() == 0);
+  }
+
+  TEST_CASE("fail_on_warning: a warning alone exits 1") {
+    auto parsed = parse_policy("apiVersion: gopreflight.io/v1alpha1\nkind: Policy\npodSecurity: {level: restricted, mode: warn}\n", "w.yaml");
+    REQUIRE(parsed.policy);
+    const Engine engine(parsed.policy);
+    std::istringstream none;
+    const auto manifests = read_inputs({kData + "/bad-deployment.yaml"}, none);
+    auto r = run(engine, manifests);
+    REQUIRE(r.objects.size() == 1);
+    REQUIRE(!r.objects[0].decision.warnings.empty());
+    CHECK(r.objects[0].status == Status::allowed);
+    CHECK(r.exit_code() == 0);
+    RunOptions strict;
+    strict.fail_on_warning = true;
+    CHECK(run(engine, manifests, strict).exit_code() == 1);
+  }
+
+  TEST_CASE("line_of: the field's line, else its nearest parent's, else the object's") {
+    auto r = review_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: i\n      securityContext:\n        privileged: true\n");
+    REQUIRE(r.objects.size() == 1);
+    const auto& o = r.objects[0];
+    CHECK(o.line_of("spec.containers[0].securityContext.privileged") == 10);
+    CHECK(o.line_of("spec.containers[0].securityContext.runAsNonRoot") == 9);
+    CHECK(o.line_of("spec.containers[0].resources.limits.memory") == 7);
+    CHECK(o.line_of("spec.securityContext.sysctls") == 5);
+    CHECK(o.line_of("status") == 1);
+    CHECK(o.line_of("") == 1);
   }
 }

@@ -9,7 +9,7 @@ make_serving a
 secret_volume "$WORK/a.crt" "$WORK/a.key"
 build_goclient
 T=$HERE/testdata
-start_server --policy "$T/policy.yaml" --read-timeout 2
+start_server --policy "$T/policy.yaml" --read-timeout 2 --handshake-timeout 2
 
 note "Go client: TLS, ALPN fallback to http/1.1, /validate and /mutate"
 "$GOCLIENT" -mode probe -addr "127.0.0.1:$PORT" -ca "$WORK/ca.crt" -review "$T/pod-review.json" | tee "$WORK/probe.out"
@@ -84,7 +84,7 @@ rc=0; out=$(curl -sS --max-time 5 "http://127.0.0.1:$PORT/healthz" 2>&1) || rc=$
 [ "$rc" = 52 ] || [ "$rc" = 56 ] || fail "plain HTTP: curl rc $rc ($out)"
 healthz_ok "plain HTTP"
 
-note "slow clients are cut after the read timeout (2 s here)"
+note "slow clients are cut at the handshake and request deadlines (2 s here)"
 python3 - "$PORT" <<'PY' || fail "slow clients"
 import socket, ssl, sys, time
 port = int(sys.argv[1])
@@ -129,9 +129,11 @@ def post(c):
     c.request("POST", "/validate", body=review, headers={"Content-Type": "application/json"})
     r = c.getresponse(); r.read()
     return r.status, r.getheader("Connection")
-idle = [conn() for _ in range(40)]
-for c in idle:
+idle = []
+for _ in range(40):  # each sends its first request at once, as the apiserver does (--read-timeout)
+    c = conn()
     assert post(c) == (200, None), "first request on a keep-alive connection"
+    idle.append(c)
 # Stalled clients hold a worker each until the read timeout; they must not block others.
 stalled = [ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname=svc) for _ in range(3)]
 for s in stalled:
@@ -168,25 +170,14 @@ assert data.count(b'"kind":"AdmissionReview"') == 3 and data.endswith(b"ok\n"), 
 print("pipelined ok")
 PY
 
-note "chunked bodies, Expect: 100-continue, and a request trickling in across many TLS records"
-PYTHONPATH=$HERE python3 - "$PORT" "$T/deployment-review.json" <<'PY' || fail "chunked / 100-continue / trickle"
+note "Expect: 100-continue, and a request trickling in across many TLS records (chunked: it_framing.sh)"
+PYTHONPATH=$HERE python3 - "$PORT" "$T/deployment-review.json" <<'PY' || fail "100-continue / trickle"
 import sys, time
 from rawhttp import answer, tls as tls_to
 port, body = int(sys.argv[1]), open(sys.argv[2], "rb").read()
 def tls(): return tls_to(port)
 H = b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-# 1. chunked, in three chunks of different sizes, each its own TLS record
-t = tls()
-t.sendall(H + b"Transfer-Encoding: chunked\r\n\r\n")
-for part in (body[:100], body[100:3000], body[3000:]):
-    t.sendall(b"%x\r\n" % len(part) + part + b"\r\n"); time.sleep(0.05)
-t.sendall(b"0\r\n\r\n")
-head, got = answer(t)
-assert head.startswith(b"HTTP/1.1 200") and b'"kind":"AdmissionReview"' in got, head
-# the connection stays usable
-t.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); head, got = answer(t)
-assert head.startswith(b"HTTP/1.1 200") and got == b"ok\n", (head, got)
-# 2. Expect: 100-continue: the interim answer comes before the body is sent
+# 1. Expect: 100-continue: the interim answer comes before the body is sent
 t = tls()
 t.sendall(H + b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
 first = t.recv(100)
@@ -196,26 +187,28 @@ data = first[len(b"HTTP/1.1 100 Continue\r\n\r\n"):]
 while b'"kind":"AdmissionReview"' not in data:
     d = t.recv(65536); assert d, data[:300]; data += d
 assert b"HTTP/1.1 200 OK" in data, data[:300]
-# 3. a request in 40 pieces with pauses (each its own TLS record); silence between pieces is short
+# 2. a request in 40 pieces with pauses (each its own TLS record); silence between pieces is short
 req = H + b"Content-Length: %d\r\n\r\n" % len(body) + body
 t = tls(); step = len(req) // 40 + 1
 for i in range(0, len(req), step):
     t.sendall(req[i:i + step]); time.sleep(0.01)
 head, got = answer(t)
 assert head.startswith(b"HTTP/1.1 200") and b'"kind":"AdmissionReview"' in got, head
-# 4. the direct path (plain POST) and httplib (the same review with a query string, which the
-#    direct path leaves to httplib) answer byte for byte alike, keep-alive and close
+# the connection stays usable
+t.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); head, got = answer(t)
+assert head.startswith(b"HTTP/1.1 200") and got == b"ok\n", (head, got)
+# 3. the query string the apiserver adds (?timeout=10s) does not change the answer, keep-alive and close
 for extra in (b"", b"Connection: close\r\n"):
     answers = []
-    for path in (b"/validate", b"/validate?via=httplib"):
+    for path in (b"/validate", b"/validate?timeout=10s"):
         t = tls()
         t.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n" % (path, extra, len(body)) + body)
         answers.append(answer(t))
     assert answers[0] == answers[1], answers
     assert (b"Connection: close" in answers[0][0]) == bool(extra), answers[0][0]
-print("chunked, 100-continue, trickle, direct path ok")
+print("100-continue, trickle, query string ok")
 PY
-healthz_ok "chunked / 100-continue"
+healthz_ok "100-continue / trickle"
 
 note "metrics: counters moved, certificate expiry exported"
 m=$(metric 'gopreflight_webhook_reviews_total{endpoint="mutate",operation="CREATE",kind="Pod",decision="patched"}')
@@ -225,6 +218,20 @@ na=$(metric gopreflight_webhook_certificate_not_after_seconds)
 [ "${na:-0}" -gt "$(date +%s)" ] || fail "certificate notAfter metric: ${na:-missing}"
 grep -q '"msg":"admission review","decision":"patched","endpoint":"mutate","kind":"Pod"' "$LOG" || fail "decision log line"
 kill -0 "$SERVER_PID" || fail "server died"
+
+# tls_refused WHAT [curl args...]: the TLS handshake is refused with an alert (curl exit 35 or 56
+# and the alert in its error), and the server is still running: a crashed or absent server,
+# whose curl exit is 7, fails the check.
+tls_refused() {
+  local what=$1 rc=0; shift
+  curl -sS -o /dev/null --max-time 10 --cacert "$WORK/ca.crt" --resolve "$SVC:$PORT:127.0.0.1" "$@" \
+    "https://$SVC:$PORT/healthz" 2>"$WORK/refused.err" || rc=$?
+  { [ "$rc" = 35 ] || [ "$rc" = 56 ]; } || fail "$what: curl exit $rc, want a TLS refusal (35/56): $(cat "$WORK/refused.err")"
+  grep -Eq "alert (certificate required|unknown ca|bad certificate|handshake failure)" "$WORK/refused.err" ||
+    fail "$what: no TLS alert in curl's error: $(cat "$WORK/refused.err")"
+  kill -0 "$SERVER_PID" 2>/dev/null || fail "$what: the server is not running"
+  echo "ok: $what refused: $(tr -d '\n' < "$WORK/refused.err" | grep -Eo 'alert [a-z ]*' | head -1)"
+}
 
 note "--client-ca-file: a client without a certificate from the CA is refused"
 stop_server
@@ -241,8 +248,8 @@ for i in $(seq 1 100); do
   [ -n "$PORT" ] && break; sleep 0.05
 done
 [ -n "$PORT" ] || fail "server with --client-ca-file did not start"
-[ "$(code GET /healthz)" = 000 ] || fail "request without a client certificate was served"
-[ "$(code GET /healthz --cert "$WORK/rogue.crt" --key "$WORK/rogue.key")" = 000 ] || fail "certificate from another CA was accepted"
+tls_refused "no client certificate"
+tls_refused "a client certificate from another CA" --cert "$WORK/rogue.crt" --key "$WORK/rogue.key"
 [ "$(code POST /validate --cert "$WORK/apiserver.crt" --key "$WORK/apiserver.key" "${J[@]}" --data-binary @"$T/pod-review.json")" = 200 ] ||
   fail "client certificate from the CA refused"
 
@@ -255,13 +262,13 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/ap
 printf 'extendedKeyUsage=clientAuth\nbasicConstraints=critical,CA:FALSE\n' > "$WORK/apiserver2.ext"
 openssl x509 -req -in "$WORK/apiserver2.csr" -CA "$WORK/ca2.crt" -CAkey "$WORK/ca2.key" -CAcreateserial -days 2 \
   -out "$WORK/apiserver2.crt" -extfile "$WORK/apiserver2.ext" 2>/dev/null
-[ "$(code GET /healthz --cert "$WORK/apiserver2.crt" --key "$WORK/apiserver2.key")" = 000 ] || fail "CA 2 accepted before it was installed"
+tls_refused "CA 2 before it is installed" --cert "$WORK/apiserver2.crt" --key "$WORK/apiserver2.key"
 cp "$WORK/ca2.crt" "$WORK/client-ca.pem.tmp" && mv "$WORK/client-ca.pem.tmp" "$WORK/client-ca.pem"
 for i in $(seq 1 100); do grep -q '"msg":"client CA reloaded"' "$LOG" && break; sleep 0.05; done
 grep -q '"msg":"client CA reloaded"' "$LOG" || fail "client CA change not picked up"
 [ "$(code POST /validate --cert "$WORK/apiserver2.crt" --key "$WORK/apiserver2.key" "${J[@]}" --data-binary @"$T/pod-review.json")" = 200 ] ||
   fail "client certificate from the new CA refused after the reload"
-[ "$(code GET /healthz --cert "$WORK/apiserver.crt" --key "$WORK/apiserver.key")" = 000 ] || fail "old CA still accepted after the reload"
+tls_refused "the old CA after the reload" --cert "$WORK/apiserver.crt" --key "$WORK/apiserver.key"
 echo "not a certificate" > "$WORK/client-ca.pem.tmp" && mv "$WORK/client-ca.pem.tmp" "$WORK/client-ca.pem"
 for i in $(seq 1 100); do grep -q '"msg":"client CA reload failed; keeping the previous one"' "$LOG" && break; sleep 0.05; done
 grep -q '"msg":"client CA reload failed; keeping the previous one".*no PEM CA certificate found' "$LOG" || fail "broken client CA file not reported"
@@ -272,18 +279,17 @@ grep -qx 'gopreflight_webhook_certificate_reloads_total{result="success"} 1' "$W
 grep -qx 'gopreflight_webhook_certificate_reloads_total{result="failure"} 1' "$WORK/metrics-ca.txt" || fail "broken client CA not counted"
 stop_server
 
-note "--max-connections 2: a third connection waits, accepted, until one of the two closes"
-start_server --max-connections 2 --worker-threads 1
-python3 - "$PORT" "$T/pod-review.json" <<'PY' || fail "--max-connections queue"
+note "--max-connections 2: a third connection waits, accepted, until one of the two closes; the wait queue is bounded and has a deadline"
+start_server --max-connections 2 --worker-threads 1 --handshake-timeout 2
+PYTHONPATH=$HERE python3 - "$PORT" "$T/pod-review.json" <<'PY' || fail "--max-connections queue"
 import socket, ssl, sys, time
+from rawhttp import answer
 port, review = int(sys.argv[1]), open(sys.argv[2], "rb").read()
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 def get(t, path):
     t.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path)
-    data = b""
-    while b"\r\n\r\n" not in data or (path == b"/metrics" and b"gopreflight_webhook_connections_queued " not in data):
-        d = t.recv(65536); assert d, data[:200]; data += d
-    return data
+    head, body = answer(t)
+    return head + b"\r\n\r\n" + body
 a = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); a.settimeout(5)
 b = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); b.settimeout(5)
 assert get(a, b"/healthz").startswith(b"HTTP/1.1 200") and get(b, b"/healthz").startswith(b"HTTP/1.1 200")
@@ -304,44 +310,129 @@ t0 = time.time()
 d = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="x"); d.settimeout(5)
 assert get(d, b"/healthz").startswith(b"HTTP/1.1 200")
 assert time.time() - t0 < 2, "a freed slot took %.1fs to be reused" % (time.time() - t0)
+# The wait queue holds as many as --max-connections (2): a third waiter closes the oldest, and
+# waiters past the handshake deadline (2 s here) are closed too.
+def closed(s, wait):
+    s.settimeout(wait)
+    try:
+        return s.recv(10) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+q = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+time.sleep(0.3)
+assert closed(q[0], 1), "the oldest queued connection was not closed when the queue was full"
+assert not closed(q[2], 0.5), "the newest queued connection was closed early"
+t0 = time.time()
+assert closed(q[1], 5) and closed(q[2], 5), "queued connections not closed at the handshake deadline"
+assert time.time() - t0 < 3, "queued connections closed %.1fs late" % (time.time() - t0)
+m = get(a, b"/metrics").decode()
+vals = {l.split()[0]: float(l.split()[1]) for l in m.splitlines() if l.startswith("gopreflight_webhook_connections_")}
+assert vals.get('gopreflight_webhook_connections_closed_total{reason="queue_full"}') == 1, vals
+assert vals.get('gopreflight_webhook_connections_closed_total{reason="queue_deadline"}') == 2, vals
+assert vals.get("gopreflight_webhook_connections_queued") == 0, vals
 print("connection limit ok")
 PY
 stop_server
 
 note "a multi-MiB review is evaluated on a helper thread: the other connections of its loop do not wait (--worker-threads 1)"
-start_server --worker-threads 1
+start_server --worker-threads 1 --max-body-bytes 16777216
 PYTHONPATH=$HERE python3 - "$PORT" "$T/deployment-review.json" "$LOG" <<'PY' || fail "large review held up other connections"
 import json, re, sys, threading, time
 from rawhttp import answer, tls as tls_to
 port, review_path, log_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-r = json.load(open(review_path))
-# 90,000 env entries: ~3.4 MB that the engine reads whole before refusing the list (400); that
-# takes it tens of ms, long enough to see whether other connections wait behind it.
-r["request"]["uid"] = "large-review-offload"
-r["request"]["object"]["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "V%d" % i, "value": "x%d" % i} for i in range(90000)]
-big = json.dumps(r).encode()
-def tls(): return tls_to(port, 20)
-a, b = tls(), tls()
-done = {}
-def big_review():
-    a.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(big) + big)
-    done["status"] = answer(a)[0].split(b" ")[1]
-th = threading.Thread(target=big_review); th.start()
-rtts = []
-while "status" not in done:  # /healthz on the other connection, back to back, all along
-    t0 = time.time(); b.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); answer(b); rtts.append(time.time() - t0)
-th.join()
-assert done["status"] == b"400", done
-latency = None
-for _ in range(50):
-    m = re.findall(r'"latency_ms":([0-9.]+)[^\n]*"uid":"large-review-offload"', open(log_path).read())
-    if m: latency = float(m[-1]); break
-    time.sleep(0.1)
-assert latency is not None, "the large review's decision line is not in the log"
-assert latency >= 20, "the large review took only %.1f ms: too fast to tell" % latency
+def tls(): return tls_to(port, 60)
+def attempt(entries):
+    """Sends a review with `entries` env entries (the engine reads it whole before refusing the
+    list: 400) while /healthz goes back to back on another connection; returns the engine's
+    latency_ms from the decision log and the /healthz round trips meanwhile."""
+    r = json.load(open(review_path))
+    uid = "large-review-offload-%d" % entries
+    r["request"]["uid"] = uid
+    r["request"]["object"]["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "V%d" % i, "value": "x%d" % i} for i in range(entries)]
+    big = json.dumps(r).encode()
+    a, b = tls(), tls()
+    done = {}
+    def big_review():
+        a.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(big) + big)
+        done["status"] = answer(a)[0].split(b" ")[1]
+    th = threading.Thread(target=big_review); th.start()
+    rtts = []
+    while "status" not in done:  # /healthz on the other connection, back to back, all along
+        t0 = time.time(); b.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); answer(b); rtts.append(time.time() - t0)
+    th.join()
+    a.close(); b.close()
+    assert done["status"] == b"400", done
+    for _ in range(50):
+        m = re.findall(r'"latency_ms":([0-9.]+)[^\n]*"uid":"%s"' % uid, open(log_path).read())
+        if m: return float(m[-1]), rtts, len(big)
+        time.sleep(0.1)
+    raise AssertionError("the large review's decision line (uid %s) is not in the log" % uid)
+# The review must keep the engine busy long enough to see whether /healthz waits behind it (>= 20
+# ms): it starts at 90,000 env entries (~3.4 MB) and doubles while the engine is faster than that,
+# up to 360,000 (~14 MB: the engine reads at most 16 MiB).
+entries = 90000
+while True:
+    latency, rtts, size = attempt(entries)
+    if latency >= 20 or entries >= 90000 * 4:
+        break
+    entries *= 2
+assert latency >= 20, "even a %d-byte review took the engine only %.1f ms: too fast to tell" % (size, latency)
 worst = max(rtts) * 1000
 assert worst < latency / 2, "/healthz waited %.1f ms behind a review the engine took %.1f ms for" % (worst, latency)
-print("large review (%.0f ms in the engine) on a helper thread: %d /healthz meanwhile, slowest %.1f ms" % (latency, len(rtts), worst))
+print("large review (%d bytes, %.0f ms in the engine) on a helper thread: %d /healthz meanwhile, slowest %.1f ms" % (size, latency, len(rtts), worst))
 PY
+stop_server
+
+note "--max-body-bytes 4096: a 4096-byte body is judged, 4097 bytes are refused (413) before the body is read"
+start_server --policy "$T/policy.yaml" --max-body-bytes 4096 --write-timeout 2
+PYTHONPATH=$HERE python3 - "$PORT" "$T/pod-review.json" <<'PY' || fail "--max-body-bytes"
+import sys
+from rawhttp import answer, tls
+port, review = int(sys.argv[1]), open(sys.argv[2], "rb").read().strip()
+assert len(review) < 4096, len(review)
+H = b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+t = tls(port)
+body = review + b" " * (4096 - len(review))
+t.sendall(H % len(body) + body)
+head, got = answer(t)
+assert head.startswith(b"HTTP/1.1 200") and b'"kind":"AdmissionReview"' in got, head
+t = tls(port)
+body = review + b" " * (4097 - len(review))
+t.sendall(H % len(body))  # headers only: the refusal must not wait for the body
+head, got = answer(t)
+assert head.startswith(b"HTTP/1.1 413") and b"Connection: close" in head, head
+assert b"4096 bytes, --max-body-bytes" in got, got
+print("max body ok")
+PY
+
+note "--write-timeout 2: a client that stops reading its answers is cut at the write deadline"
+PYTHONPATH=$HERE python3 - "$PORT" <<'PY' || fail "--write-timeout"
+import socket, ssl, sys, time
+from rawhttp import _ctx
+port = int(sys.argv[1])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", port))
+t = _ctx.wrap_socket(s, server_hostname="x")
+# 3,000 pipelined /metrics requests (~10 MB of answers), none read: the server's writes stall.
+t.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 3000)
+time.sleep(5)
+t.settimeout(10)
+got, t0 = 0, time.time()
+try:
+    while True:
+        d = t.recv(65536)
+        if not d:
+            break
+        got += len(d)
+except (ssl.SSLError, ConnectionResetError, socket.timeout) as e:
+    assert not isinstance(e, socket.timeout), "connection still open 15 s after the client stopped reading"
+assert got < 3000 * 3000, "all %d bytes arrived: the writes never stalled" % got
+print("write deadline: cut after %d bytes" % got)
+PY
+m=$(metric 'gopreflight_webhook_connections_closed_total{reason="write_deadline"}')
+[ "${m:-0}" -ge 1 ] || fail "no connection closed at the write deadline (metric ${m:-missing})"
 stop_server
 echo "PASS: it_basic"

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gopreflight/webhook/admission.hpp"
 #include "gopreflight/webhook/engine.hpp"
 #include "gopreflight/webhook/mutate.hpp"
 #include "gopreflight/webhook/policy.hpp"
@@ -132,9 +133,10 @@ TEST_CASE("selection: namespace list, opt-in label or annotation, opt-out, disab
   CHECK(mut::select_pod(labelled, "shop", inj).selected);
   json annotated = pod;
   annotated["metadata"]["annotations"]["gopreflight.io/inject"] = "true";
-  inj.enabled = false;
   CHECK(mut::select_pod(annotated, "shop", inj).selected);
-  CHECK_FALSE(mut::select_pod(pod, "payments", inj).selected);  // disabled: only opt-in counts
+  inj.enabled = false;
+  CHECK_FALSE(mut::select_pod(annotated, "shop", inj).selected);  // disabled: nothing, opt-in or not
+  CHECK_FALSE(mut::select_pod(pod, "payments", inj).selected);
 
   inj.enabled = true;
   json opted_out = pod;
@@ -263,8 +265,10 @@ TEST_CASE("Engine::mutate: AdmissionReview with a base64 JSONPatch, only for Pod
     CHECK(r.http_status == 400);
     CHECK_FALSE(r.error.empty());
   }
-  // Nesting is limited while reading (200 levels for /mutate), however the rest of the body looks.
-  CHECK(engine.mutate(std::string(100000, '[')).error.rfind("AdmissionReview: JSON nests deeper than 200 levels", 0) == 0);
+  // Nesting is limited while reading (256 levels, the same reading step as /validate), however the
+  // rest of the body looks.
+  CHECK(engine.mutate(std::string(100000, '[')).error.rfind("AdmissionReview: JSON nests deeper than 256 levels", 0) == 0);
+  CHECK(engine.mutate(std::string(gw::kMaxReviewBytes + 1, ' ')).error.find("the limit is") != std::string::npos);
   CHECK(engine.mutate("{\"a\":\"\xff\"}").error ==
         "AdmissionReview: not valid JSON: line 1, column 7 (byte 6): ill-formed UTF-8 byte 0xff in a string");
 }

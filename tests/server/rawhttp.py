@@ -1,5 +1,5 @@
 """Raw HTTP/1.1 over TLS for the server's integration tests: what curl and http.client hide
-(chunked bodies sent by hand, interim answers, several connections in step)."""
+(framings curl will not send, interim answers, several connections in step)."""
 import socket
 import ssl
 

@@ -1,6 +1,6 @@
 // Golden AdmissionReviews: tests/testdata/admission/<case>.request.json through Engine::validate,
-// compared structurally with <case>.response.json. GOPREFLIGHT_UPDATE_GOLDEN=1 rewrites the
-// expected files (review the diff before committing them).
+// compared structurally with <case>.response.json. GOPREFLIGHT_UPDATE_GOLDEN=1 (exactly "1"; "0",
+// empty or unset compare) rewrites the expected files (review the diff before committing them).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "helpers.hpp"
 
@@ -64,7 +65,8 @@ TEST_SUITE("golden") {
     }
     std::sort(requests.begin(), requests.end());
     REQUIRE(requests.size() >= 15);
-    const bool update = std::getenv("GOPREFLIGHT_UPDATE_GOLDEN") != nullptr;
+    const char* update_env = std::getenv("GOPREFLIGHT_UPDATE_GOLDEN");
+    const bool update = update_env != nullptr && std::string_view(update_env) == "1";
     const Engine engine(golden_policy());
     for (const auto& req : requests) {
       const std::string name = req.filename().string();

@@ -35,17 +35,4 @@ TEST_SUITE("rules") {
     CHECK(out[0].mode == "audit");
     CHECK(out[0].check == "preflight");
   }
-
-  TEST_CASE("injection_applies: namespace list or opt-in label/annotation") {
-    Injection inj;
-    json md = {{"labels", {{"gopreflight.io/inject", "true"}}}};
-    CHECK_FALSE(rules::injection_applies(inj, md, "shop"));  // disabled
-    inj.enabled = true;
-    CHECK(rules::injection_applies(inj, md, "shop"));
-    CHECK_FALSE(rules::injection_applies(inj, json::object(), "shop"));
-    inj.namespaces = {"shop"};
-    CHECK(rules::injection_applies(inj, json::object(), "shop"));
-    json ann = {{"annotations", {{"gopreflight.io/inject", "false"}}}};
-    CHECK_FALSE(rules::injection_applies(inj, ann, "other"));
-  }
 }

@@ -135,7 +135,7 @@ TEST_SUITE("quantity") {
     for (const auto& r : rows) {
       CAPTURE(r.in);
       auto g = parse_gomemlimit(r.in);
-      REQUIRE_MESSAGE(g, g.error);
+      REQUIRE_MESSAGE(g, g.error());
       CHECK_FALSE(g->off);
       CHECK(g->bytes == r.bytes);
     }
@@ -149,11 +149,11 @@ TEST_SUITE("quantity") {
       CAPTURE(s);
       auto g = parse_gomemlimit(s);
       CHECK_FALSE(g);
-      CHECK_FALSE(g.error.empty());
+      CHECK_FALSE(g.error().empty());
     }
-    CHECK(parse_gomemlimit("1GB").error.find("not Go syntax") != std::string::npos);
-    CHECK(parse_gomemlimit("1PiB").error.find("unknown unit") != std::string::npos);
-    CHECK(parse_gomemlimit("9223372036854775808").error.find("overflow") != std::string::npos);
+    CHECK(parse_gomemlimit("1GB").error().find("not Go syntax") != std::string::npos);
+    CHECK(parse_gomemlimit("1PiB").error().find("unknown unit") != std::string::npos);
+    CHECK(parse_gomemlimit("9223372036854775808").error().find("overflow") != std::string::npos);
   }
 
   TEST_CASE("recommended GOMEMLIMIT: ratio of the limit, nearest MiB, below the limit") {

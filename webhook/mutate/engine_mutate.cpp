@@ -1,8 +1,9 @@
 // Engine::mutate: AdmissionReview in, AdmissionReview with a JSONPatch out. Only Pod CREATE is
 // mutated (workload templates are left alone: their Pods come through here too). Mutation never
-// denies; an undecodable review is a 400, exactly like /validate.
+// denies; an undecodable review is a 400, read by the same step with the same limits as /validate.
 #include <string>
 
+#include "gopreflight/webhook/admission.hpp"
 #include "gopreflight/webhook/engine.hpp"
 #include "gopreflight/webhook/json_reader.hpp"
 #include "gopreflight/webhook/mutate.hpp"
@@ -12,8 +13,6 @@ namespace gopreflight::webhook {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::size_t kMaxDepth = 200;  // Kubernetes objects nest ~20 deep; far below any stack limit
 
 std::string str(const json& j, std::string_view key) {
   if (!j.is_object()) return {};
@@ -33,50 +32,31 @@ ReviewOutcome bad_request(std::string error) {
 }  // namespace
 
 ReviewOutcome Engine::mutate(std::string_view text) const {
-  if (text.empty()) return bad_request("AdmissionReview: empty body");
-  // Nesting is limited while reading; managedFields (never patched, never read) is checked, not built.
-  constexpr std::string_view kUnread[] = {"managedFields"};
-  auto parsed = read_json(text, kMaxDepth, kUnread);
-  if (!parsed) return bad_request("AdmissionReview: " + parsed.error);
+  // The same reading step, with the same limits, as /validate (read_admission_review).
+  json tree;
   struct Release {  // the review's tree is freed depth first (see release_json)
     json& v;
     ~Release() { release_json(v); }
-  } release{*parsed.value};
-  const json& review = *parsed;
-  if (!review.is_object()) return bad_request("AdmissionReview: expected a JSON object");
-  const std::string api_version = str(review, "apiVersion");
-  if (api_version != "admission.k8s.io/v1" && api_version != "admission.k8s.io/v1beta1") {
-    return bad_request("AdmissionReview.apiVersion: found \"" + api_version +
-                       "\", required admission.k8s.io/v1 or admission.k8s.io/v1beta1");
-  }
-  if (str(review, "kind") != "AdmissionReview") {
-    return bad_request("AdmissionReview.kind: found \"" + str(review, "kind") +
-                       "\", required AdmissionReview");
-  }
-  auto req_it = review.find("request");
-  if (req_it == review.end() || !req_it->is_object()) {
-    return bad_request("AdmissionReview.request: missing or not an object");
-  }
-  const json& req = *req_it;
+  } release{tree};
+  auto req = read_admission_review(text, tree);
+  if (!req) return bad_request(req.error);
   ReviewOutcome out;
-  out.uid = str(req, "uid");
-  if (out.uid.empty()) return bad_request("AdmissionReview.request.uid: missing or not a string");
-  const json* kind = req.contains("kind") ? &req["kind"] : nullptr;
-  out.kind = kind ? str(*kind, "kind") : std::string{};
-  const std::string group = kind ? str(*kind, "group") : std::string{};
-  out.ns = str(req, "namespace");
-  out.name = str(req, "name");
-  out.operation = str(req, "operation");
-  if (auto ui = req.find("userInfo"); ui != req.end()) out.user = str(*ui, "username");
+  out.uid = req->uid;
+  out.kind = req->kind;
+  out.ns = req->ns;
+  out.name = req->name;
+  out.operation = req->operation;
+  out.user = req->username;
   out.allowed = true;
+  const std::string& api_version = req->api_version;
 
   json response = {{"uid", out.uid}, {"allowed", true}};
   json warnings = json::array();
-  const bool is_pod_create = out.kind == "Pod" && group.empty() && out.operation == "CREATE" &&
-                             str(req, "subResource").empty();
+  const bool is_pod_create = out.kind == "Pod" && req->group.empty() && out.operation == "CREATE" &&
+                             req->sub_resource.empty();
   if (is_pod_create) {
-    auto obj = req.find("object");
-    if (obj == req.end() || !obj->is_object()) {
+    const json* obj = req->object;
+    if (obj == nullptr || !obj->is_object()) {
       warnings.push_back("gopreflight: gopreflight-check not injected: request.object is not a Pod object");
       out.error = "request.object: missing or not an object";
     } else {

@@ -25,9 +25,8 @@ std::string string_member(const json& j, std::string_view key) {
 }
 
 /// Value of metadata.labels[key] or metadata.annotations[key], label first.
-std::string label_or_annotation(const json& pod, std::string_view key, std::string& where) {
-  const json* md = member(pod, "metadata");
-  if (!md) return {};
+std::string label_or_annotation(const json& metadata, std::string_view key, std::string& where) {
+  const json* md = &metadata;
   for (const char* field : {"labels", "annotations"}) {
     const json* m = member(*md, field);
     if (!m) continue;
@@ -40,9 +39,8 @@ std::string label_or_annotation(const json& pod, std::string_view key, std::stri
   return {};
 }
 
-std::string annotation(const json& pod, std::string_view key) {
-  const json* md = member(pod, "metadata");
-  const json* ann = md ? member(*md, "annotations") : nullptr;
+std::string annotation(const json& metadata, std::string_view key) {
+  const json* ann = member(metadata, "annotations");
   return ann ? string_member(*ann, key) : std::string{};
 }
 
@@ -98,7 +96,8 @@ std::optional<json> copied_env(const json& app, std::string_view from, const std
 
 /// Go containers for set_go_env: named by the annotation ("a,b" or "*"), or all when it is absent.
 bool is_go_container(const json& pod, const std::string& name, const Injection& inj) {
-  const std::string list = annotation(pod, inj.go_container_annotation);
+  const json* md = member(pod, "metadata");
+  const std::string list = md != nullptr ? annotation(*md, inj.go_container_annotation) : std::string{};
   if (list.empty() || list == "*") return true;
   std::size_t start = 0;
   while (start <= list.size()) {
@@ -127,30 +126,37 @@ json resource_env(std::string name, const std::string& app, std::string resource
 
 }  // namespace
 
-Selection select_pod(const json& pod, std::string_view request_namespace, const Injection& inj) {
+Selection injection_selects(const json* metadata, const json* spec, std::string_view ns, const Injection& inj) {
+  if (!inj.enabled) return {false, "injection is disabled"};
+  if (spec != nullptr) {
+    if (const json* os = member(*spec, "os"); os && string_member(*os, "name") == "windows") {
+      return {false, "spec.os.name is windows (gopreflight-check is Linux-only)"};
+    }
+  }
   std::string where;
-  const std::string opt = label_or_annotation(pod, inj.opt_in_key, where);
+  const std::string opt = metadata != nullptr ? label_or_annotation(*metadata, inj.opt_in_key, where) : std::string{};
   if (opt == "false") return {false, where + " " + inj.opt_in_key + "=false opts out"};
   if (opt == "true") return {true, where + " " + inj.opt_in_key + "=true"};
-  if (!inj.enabled) return {false, "injection is disabled and the Pod does not opt in"};
-  std::string ns(request_namespace);
-  if (ns.empty()) {
-    if (const json* md = member(pod, "metadata")) ns = string_member(*md, "namespace");
-  }
   for (const auto& n : inj.namespaces) {
-    if (n == ns || n == "*") return {true, "namespace " + ns + " is listed"};
+    if (n == ns || n == "*") return {true, "namespace " + std::string(ns) + " is listed"};
   }
-  return {false, "namespace " + ns + " is not listed and the Pod does not opt in"};
+  return {false, "namespace " + std::string(ns) + " is not listed and the Pod does not opt in"};
 }
 
-std::optional<std::string> app_container_name(const json& pod, std::string& error) {
-  const json* spec = member(pod, "spec");
+Selection select_pod(const json& pod, std::string_view request_namespace, const Injection& inj) {
+  const json* md = member(pod, "metadata");
+  std::string ns(request_namespace);
+  if (ns.empty() && md != nullptr) ns = string_member(*md, "namespace");
+  return injection_selects(md, member(pod, "spec"), ns, inj);
+}
+
+std::optional<std::string> app_container_name(const json* metadata, const json* spec, std::string& error) {
   const json* containers = spec ? member(*spec, "containers") : nullptr;
   if (!containers || !containers->is_array() || containers->empty()) {
     error = "spec.containers: expected a non-empty array of containers";
     return std::nullopt;
   }
-  const std::string wanted = annotation(pod, kAppContainerAnnotation);
+  const std::string wanted = metadata != nullptr ? annotation(*metadata, kAppContainerAnnotation) : std::string{};
   if (!wanted.empty()) {
     if (find_container(*containers, wanted)) return wanted;
     error = "metadata.annotations[" + std::string(kAppContainerAnnotation) + "]: container \"" +
@@ -164,6 +170,50 @@ std::optional<std::string> app_container_name(const json& pod, std::string& erro
     return std::nullopt;
   }
   return name;
+}
+
+std::optional<std::string> app_container_name(const json& pod, std::string& error) {
+  return app_container_name(member(pod, "metadata"), member(pod, "spec"), error);
+}
+
+Plan injection_plan(const json* metadata, const json* spec, std::string_view ns, const Injection& inj) {
+  Plan p;
+  if (spec == nullptr || !spec->is_object()) {
+    p.error = "spec: expected an object";
+    return p;
+  }
+  const json* inits = member(*spec, "initContainers");
+  if (inits && !inits->is_null() && !inits->is_array()) {
+    p.error = "spec.initContainers: expected an array";
+    return p;
+  }
+  Selection sel = injection_selects(metadata, spec, ns, inj);
+  if (!sel.selected) {
+    p.reason = std::move(sel.reason);
+    return p;
+  }
+  if (inits && inits->is_array() && find_container(*inits, kInitContainerName)) {
+    p.reason = "spec.initContainers already has gopreflight-check";
+    return p;
+  }
+  auto app = app_container_name(metadata, spec, p.error);
+  if (!app) return p;
+  const json& containers = spec->at("containers");
+  for (std::size_t i = 0; i < containers.size(); ++i) {
+    if (!containers[i].is_object()) {
+      p.error = "spec.containers[" + std::to_string(i) + "]: expected an object";
+      return p;
+    }
+    const json* env = member(containers[i], "env");
+    if (env && !env->is_null() && !env->is_array()) {
+      p.error = "spec.containers[" + std::to_string(i) + "].env: expected an array";
+      return p;
+    }
+  }
+  p.inject = true;
+  p.app = std::move(*app);
+  p.reason = std::move(sel.reason);
+  return p;
 }
 
 json init_container(const json& pod, const std::string& app, const Injection& inj) {
@@ -196,11 +246,12 @@ json init_container(const json& pod, const std::string& app, const Injection& in
         {"limits", {{"cpu", inj.cpu_limit}, {"memory", inj.memory_limit}}}}},
       {"securityContext",
        {{"runAsNonRoot", true},
-        {"runAsUser", 65532},
         {"allowPrivilegeEscalation", false},
         {"readOnlyRootFilesystem", true},
         {"capabilities", {{"drop", json::array({"ALL"})}}},
         {"seccompProfile", {{"type", "RuntimeDefault"}}}}}};
+  // The image's user is 65532 (distroless nonroot); OpenShift's restricted-v2 SCC assigns its own.
+  if (inj.set_user_ids) c["securityContext"]["runAsUser"] = 65532;
   if (!inj.command.empty()) c["command"] = inj.command;
   if (!inj.args.empty()) c["args"] = inj.args;
   return c;
@@ -212,47 +263,22 @@ PatchResult build_patch(const json& pod, std::string_view request_namespace, con
     r.error = "object: expected a Pod JSON object";
     return r;
   }
+  const json* md = member(pod, "metadata");
   const json* spec = member(pod, "spec");
-  if (!spec || !spec->is_object()) {
-    r.error = "spec: expected an object";
+  std::string ns(request_namespace);
+  if (ns.empty() && md != nullptr) ns = string_member(*md, "namespace");
+  Plan plan = injection_plan(md, spec, ns, inj);
+  if (!plan.error.empty()) {
+    r.error = std::move(plan.error);
     return r;
   }
+  if (!plan.inject) {
+    r.notes.push_back("not injected: " + plan.reason);
+    return r;
+  }
+  const std::string* app = &plan.app;
   const json* inits = member(*spec, "initContainers");
-  if (inits && !inits->is_null() && !inits->is_array()) {
-    r.error = "spec.initContainers: expected an array";
-    return r;
-  }
-  const Selection sel = select_pod(pod, request_namespace, inj);
-  if (!sel.selected) {
-    r.notes.push_back("not injected: " + sel.reason);
-    return r;
-  }
-  if (const json* os = member(*spec, "os"); os && string_member(*os, "name") == "windows") {
-    r.notes.push_back("not injected: spec.os.name is windows (gopreflight-check is Linux-only)");
-    return r;
-  }
-  if (inits && inits->is_array() && find_container(*inits, kInitContainerName)) {
-    r.notes.push_back("not injected: spec.initContainers already has gopreflight-check");
-    return r;
-  }
-  std::string err;
-  auto app = app_container_name(pod, err);
-  if (!app) {
-    r.error = err;
-    return r;
-  }
   const json& containers = spec->at("containers");
-  for (std::size_t i = 0; i < containers.size(); ++i) {
-    if (!containers[i].is_object()) {
-      r.error = "spec.containers[" + std::to_string(i) + "]: expected an object";
-      return r;
-    }
-    const json* env = member(containers[i], "env");
-    if (env && !env->is_null() && !env->is_array()) {
-      r.error = "spec.containers[" + std::to_string(i) + "].env: expected an array";
-      return r;
-    }
-  }
 
   // GOMEMLIMIT/GOMAXPROCS first, so the init container copies what the app will really run with.
   json patched_pod_view;  // only materialised when set_go_env changes the app container
@@ -303,10 +329,21 @@ PatchResult build_patch(const json& pod, std::string_view request_namespace, con
   if (!inits || inits->is_null()) {
     r.patch.push_back({{"op", "add"}, {"path", "/spec/initContainers"}, {"value", json::array({std::move(init)})}});
   } else {
-    r.patch.push_back({{"op", "add"}, {"path", "/spec/initContainers/0"}, {"value", std::move(init)}});
+    const std::size_t at = init_container_index(*inits);
+    const std::string path = at == inits->size() ? "/spec/initContainers/-" : "/spec/initContainers/" + std::to_string(at);
+    r.patch.push_back({{"op", "add"}, {"path", path}, {"value", std::move(init)}});
   }
-  r.notes.push_back("injected gopreflight-check for app container " + *app + " (" + sel.reason + ")");
+  r.notes.push_back("injected gopreflight-check for app container " + *app + " (" + plan.reason + ")");
   return r;
+}
+
+std::size_t init_container_index(const json& init_containers) {
+  std::size_t at = 0;
+  if (!init_containers.is_array()) return at;
+  for (std::size_t i = 0; i < init_containers.size(); ++i) {
+    if (string_member(init_containers[i], "restartPolicy") == "Always") at = i + 1;
+  }
+  return at;
 }
 
 std::optional<long long> quantity_bytes(std::string_view q) {
@@ -331,8 +368,7 @@ std::string gomemlimit_value(long long limit_bytes, double ratio) {
 }
 
 std::string gomaxprocs_value(long long millicores) {
-  const long long procs = (millicores + 999) / 1000;
-  return std::to_string(procs < 1 ? 1 : procs);
+  return std::to_string(common::recommend_gomaxprocs(static_cast<std::int64_t>(millicores)));
 }
 
 std::string base64_encode(std::string_view bytes) {

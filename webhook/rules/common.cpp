@@ -1,4 +1,4 @@
-// Helpers shared by the rules: modes, sysctl names and namespaces, injection selection.
+// Helpers shared by the rules: modes, sysctl names and namespaces.
 #include "rules/common.hpp"
 
 #include <algorithm>
@@ -64,18 +64,6 @@ std::string normalize_whitespace(std::string_view value) {
     out.push_back(c);
   }
   return out;
-}
-
-bool injection_applies(const Injection& injection, const nlohmann::json& metadata, std::string_view ns) {
-  if (!injection.enabled) return false;
-  if (std::find(injection.namespaces.begin(), injection.namespaces.end(), ns) != injection.namespaces.end())
-    return true;
-  for (const char* where : {"labels", "annotations"}) {
-    const auto* map = detail::object_at(&metadata, where);
-    const auto* v = detail::string_at(map, injection.opt_in_key.c_str());
-    if (v != nullptr && *v == "true") return true;
-  }
-  return false;
 }
 
 }  // namespace gopreflight::webhook::rules

@@ -58,17 +58,6 @@ std::vector<std::string> split_names(std::string_view s) {
   return out;
 }
 
-std::optional<long long> parse_gomaxprocs(std::string_view s) {
-  if (s.empty() || s.size() > 10) return std::nullopt;
-  long long n = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  if (n <= 0 || n > 2147483647) return std::nullopt;
-  return n;
-}
-
 void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings& out) {
   const Mode advice = advice_mode(s.mode);
   // Texts and paths are built only for a finding (lambdas): a passing container allocates little.
@@ -138,7 +127,7 @@ void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings
       const auto g = parse_gomemlimit(text);
       if (!g) {
         out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".value",
-                              who() + " sets GOMEMLIMIT " + dq(text) + ": " + g.error +
+                              who() + " sets GOMEMLIMIT " + dq(text) + ": " + g.error() +
                                   "; the Go runtime aborts at start-up on a malformed GOMEMLIMIT",
                               "set " + p() + ".value: " + (limit_bytes ? dq(rec()) + rec_note() : std::string("\"900MiB\"")),
                               s.mode));
@@ -181,7 +170,7 @@ void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings
                           "set " + cpu_path() + " to a quantity such as 500m or 2", s.mode));
     return;
   }
-  const std::int64_t cpus = (*milli + 999) / 1000;
+  const std::int64_t cpus = recommend_gomaxprocs(*milli);
   const json& e = (*env)[*procs_idx];
   const auto p = [&] { return env_path() + "[" + std::to_string(*procs_idx) + "]"; };
   const auto* value = detail::string_at(&e, "value");

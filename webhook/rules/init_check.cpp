@@ -9,8 +9,8 @@ namespace gopreflight::webhook::rules {
  * Policy: in the listed namespaces (all when the list is empty), a Pod must run an init container
  * named `container_name` (gopreflight-check), so a node that would hurt the Go service stops the
  * Pod before it starts. A workload template passes when /mutate will inject the container into
- * its Pods (injection enabled for that namespace or opted in), because mutation runs before
- * validation when those Pods are created.
+ * its Pods (`injected_later`, from mutate::injection_plan: the decision /mutate itself takes),
+ * because mutation runs before validation when those Pods are created.
  */
 void init_check(const PodView& pod, const Policy::InitCheckRequired& s, std::string_view ns, bool injected_later,
                 Findings& out) {

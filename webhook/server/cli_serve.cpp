@@ -19,7 +19,7 @@ void register_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--dev-self-signed", opts->dev_self_signed,
                 "Make a throwaway CA and certificate for localhost, print the caBundle, then serve");
   cmd->add_option("--max-connections", opts->max_connections,
-                  "Connections served at once; later ones wait, accepted, for a free slot")
+                  "Connections served at once; later ones wait, accepted, for a free slot (as many again; the oldest waiter is closed when that queue is full)")
       ->capture_default_str();
   cmd->add_option("--worker-threads", opts->worker_threads,
                   "Threads serving connections, each an event loop (0: 8 per CPU the process may use, "
@@ -27,9 +27,15 @@ void register_serve_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--keep-alive-timeout", opts->keep_alive_timeout_s, "Seconds an idle connection is kept")
       ->capture_default_str();
-  cmd->add_option("--read-timeout", opts->read_timeout_s, "Seconds a read may wait (cuts silent clients)")
+  cmd->add_option("--handshake-timeout", opts->handshake_timeout_s,
+                  "Seconds from accept (time queued included) to a finished TLS handshake")
       ->capture_default_str();
-  cmd->add_option("--write-timeout", opts->write_timeout_s, "Seconds a write may wait")->capture_default_str();
+  cmd->add_option("--read-timeout", opts->read_timeout_s,
+                  "Seconds a whole request may take, first byte to last, however it trickles in "
+                  "(also: from the handshake to the first request)")
+      ->capture_default_str();
+  cmd->add_option("--write-timeout", opts->write_timeout_s, "Seconds a whole answer may take to be sent")
+      ->capture_default_str();
   cmd->add_option("--max-body-bytes", opts->max_body_bytes, "Largest request body; 413 above")->capture_default_str();
   cmd->add_option("--reload-interval-ms", opts->reload_interval_ms,
                   "How often certificate and policy files are checked for changes")

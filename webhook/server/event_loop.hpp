@@ -7,23 +7,28 @@
 // the benchmark's profile put a quarter of the server's CPU there. A loop thread that finds
 // several connections ready at once serves them back to back without sleeping.
 //
-// Per connection: a non-blocking TLS handshake, then received plaintext is buffered until it
-// holds one complete request (frame_request), which httplib parses and routes from memory
-// (BufferStream); the answer is written without blocking, and the next request is read only
-// when the answer is out (no unbounded buffering for a client that does not read).
-// Timeouts: handshake and each silent gap inside a request: --read-timeout; an answer that
-// makes no progress: --write-timeout; idle between requests: --keep-alive-timeout. A slow
-// client costs a connection slot and its buffer, never a thread.
-#include <httplib.h>
+// Per connection: the socket waits in epoll with no TLS state until its first bytes arrive; then a
+// non-blocking TLS handshake; then received plaintext is buffered until the framing
+// (http_framing.hpp, the only request parser) accepts one whole request, which the handler
+// answers from memory, or refuses it (the refusal is sent and the connection closed). The next
+// request is read only when the answer is out (no unbounded buffering for a client that does
+// not read).
+// Deadlines, never reset by a trickle of bytes: the handshake (from accept, time in the queue
+// included); each request, from its first byte to its last (--read-timeout); the first request
+// after the handshake (--read-timeout); each answer (--write-timeout); the idle time between
+// requests (--keep-alive-timeout). A connection quiet for a second gives its TLS and read
+// buffers back. A slow client costs a connection slot and a few KiB, never a thread.
 #include <openssl/ssl.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -33,45 +38,21 @@
 
 namespace gopreflight::webhook::server {
 
-/// httplib::Stream over one buffered request: reads end at the request's last byte (so httplib
-/// can never wait for, or consume, the next one); writes append to the connection's output.
-class BufferStream final : public httplib::Stream {
- public:
-  struct Peer {
-    std::string remote_ip, local_ip;
-    int remote_port = -1, local_port = -1;
-  };
-  BufferStream(std::string_view request, std::string& out, const Peer& peer, int sock)
-      : in_(request), out_(out), peer_(peer), sock_(sock) {}
-  bool is_readable() const override { return pos_ < in_.size(); }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, std::size_t size) override;
-  ssize_t write(const char* ptr, std::size_t size) override;
-  void get_remote_ip_and_port(std::string& ip, int& port) const override;
-  void get_local_ip_and_port(std::string& ip, int& port) const override;
-  int socket() const override { return sock_; }
-  /// Bytes httplib read.
-  std::size_t consumed() const { return pos_; }
-  /// The whole request, for a handler that reads it itself; it then calls consume_all().
-  std::string_view request() const { return in_; }
-  void consume_all() { pos_ = in_.size(); }
-  const Peer& peer() const { return peer_; }
-
- private:
-  std::string_view in_;
-  std::size_t pos_ = 0;
-  std::string& out_;
-  const Peer& peer_;
-  int sock_;
+/// The two ends of a connection, for logs.
+struct Peer {
+  std::string remote_ip, local_ip;
+  int remote_port = -1, local_port = -1;
 };
 
 struct LoopOptions {
-  int threads = 16;                   ///< event-loop threads
-  std::size_t max_connections = 512;  ///< open at once; later ones wait (accepted, not served)
-  int read_timeout_ms = 10000;
-  int write_timeout_ms = 10000;
-  int idle_timeout_ms = 120000;
-  std::size_t max_header_bytes = 64 * 1024;
+  int threads = 16;                    ///< event-loop threads
+  std::size_t max_connections = 4096;  ///< open at once; later ones wait (accepted, not served)
+  std::size_t max_queued = 4096;       ///< waiting at most; when full the oldest is closed
+  int handshake_timeout_ms = 5000;     ///< accept (queue time included) to handshake done
+  int read_timeout_ms = 10000;         ///< a request's first byte to its last; handshake to first request
+  int write_timeout_ms = 10000;        ///< a whole answer
+  int idle_timeout_ms = 120000;        ///< between requests
+  std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 3 * 1024 * 1024;
   /// Requests larger than this are answered on a helper thread, so that a multi-MiB review
   /// (up to ~100 ms of engine time) does not hold up the other connections of its loop.
@@ -79,20 +60,42 @@ struct LoopOptions {
   int offload_threads = 2;
 };
 
-/// Serves one complete request from `strm`; sets `close` when the connection must end after
-/// the answer. False: the answer could not be produced (the connection is closed).
-using RequestHandler = std::function<bool(BufferStream& strm, SSL* ssl, bool& close)>;
+struct HttpRequest;
+
+/// What the loops call to answer. Both append a whole HTTP/1.1 response to `out`.
+struct HttpHandlers {
+  /// A request the framing accepted; sets `close` when the connection must end after it (it
+  /// comes in set for `Connection: close`). Must not throw.
+  std::function<void(const HttpRequest& req, const Peer& peer, std::string& out, bool& close)> serve;
+  /// A refusal from the framing: `status` and what was wrong; the connection closes after it.
+  std::function<void(int status, std::string_view reason, std::string& out)> refuse;
+};
 
 /// Counters the loops keep current (the /metrics gauges).
+/// Why the server ended a connection itself (the /metrics counter's reason label).
+enum class CloseReason : int {
+  kHandshakeDeadline,  ///< no finished TLS handshake within the handshake timeout
+  kRequestDeadline,    ///< a request (or the first one) not complete within --read-timeout
+  kWriteDeadline,      ///< an answer not taken by the client within --write-timeout
+  kIdle,               ///< keep-alive connection idle for --keep-alive-timeout
+  kQueueFull,          ///< the wait queue was full: its oldest socket was closed
+  kQueueDeadline,      ///< waited in the queue past the handshake timeout
+  kRefused,            ///< the framing refused a request (after its 4xx)
+  kCount
+};
+std::string_view close_reason_name(CloseReason r);
+
 struct LoopGauges {
   std::atomic<long long>& open;    ///< connections being served
   std::atomic<long long>& queued;  ///< accepted, waiting for a slot (over max_connections)
+  /// Connections ended by the server, by CloseReason.
+  std::atomic<unsigned long long>* closed = nullptr;
 };
 
 class EventLoops {
  public:
   /// Starts the threads. Throws std::runtime_error when epoll or eventfd cannot be set up.
-  EventLoops(const LoopOptions& opts, SSL_CTX* ctx, ConnectionTable& table, RequestHandler handler,
+  EventLoops(const LoopOptions& opts, SSL_CTX* ctx, ConnectionTable& table, HttpHandlers handlers,
              LoopGauges gauges);
   ~EventLoops();
   EventLoops(const EventLoops&) = delete;
@@ -109,13 +112,19 @@ class EventLoops {
  private:
   friend class Loop;
   /// A loop ended a connection: true with the oldest queued socket to serve in its place, or
-  /// false (the slot is free again).
-  bool release_slot(int& sock);
+  /// false (the slot is free again). Queued sockets past the handshake deadline are closed.
+  bool release_slot(int& sock, std::chrono::steady_clock::time_point& accepted);
+  /// From loop 0's sweep: closes queued sockets past the handshake deadline; malloc_trim after
+  /// a wave of connections has gone.
+  void housekeeping(std::chrono::steady_clock::time_point now);
+  long long trim_peak_ = 0;  ///< loop 0 only
+  std::optional<std::chrono::steady_clock::time_point> trim_at_;  ///< loop 0 only
+  std::atomic<std::uint64_t> trim_epoch_{0};  ///< bumped after a wave: each loop flushes its caches
 
   LoopOptions opts_;
   SSL_CTX* ctx_;
   ConnectionTable& table_;
-  RequestHandler handler_;
+  HttpHandlers handlers_;
   LoopGauges gauges_;
   /// Runs a job on a helper thread (large requests, see LoopOptions::offload_bytes).
   void offload(std::function<void()> job);
@@ -129,8 +138,11 @@ class EventLoops {
   bool helpers_stop_ = false;
   std::atomic<std::size_t> next_{0};
   std::mutex queue_mu_;
-  std::vector<int> queue_;  ///< FIFO of sockets over the connection limit (front = oldest)
-  std::size_t queue_head_ = 0;
+  struct Queued {
+    int sock;
+    std::chrono::steady_clock::time_point accepted;
+  };
+  std::deque<Queued> queue_;  ///< FIFO of sockets over the connection limit (front = oldest)
   std::size_t open_ = 0;  ///< guarded by queue_mu_
 };
 

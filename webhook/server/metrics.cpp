@@ -6,6 +6,9 @@
 #include <initializer_list>
 #include <sstream>
 
+#include <openssl/crypto.h>
+
+#include "event_loop.hpp"
 #include "gopreflight/webhook/server.hpp"
 
 namespace gopreflight::webhook::server {
@@ -184,6 +187,18 @@ std::string Metrics::render() const {
     << "# HELP gopreflight_webhook_connections_queued Accepted connections waiting for a slot (over --max-connections).\n"
        "# TYPE gopreflight_webhook_connections_queued gauge\n"
     << "gopreflight_webhook_connections_queued " << conn_queued_.load() << "\n"
+    << "# HELP gopreflight_webhook_connections_closed_total Connections the server ended itself, by reason "
+       "(deadlines, queue, refused requests).\n"
+       "# TYPE gopreflight_webhook_connections_closed_total counter\n";
+  static_assert(static_cast<std::size_t>(CloseReason::kCount) <= std::tuple_size_v<decltype(closed_)>);
+  for (int r = 0; r < static_cast<int>(CloseReason::kCount); ++r) {
+    o << "gopreflight_webhook_connections_closed_total{reason=\"" << close_reason_name(static_cast<CloseReason>(r))
+      << "\"} " << closed_[static_cast<std::size_t>(r)].load() << "\n";
+  }
+  o << "# HELP gopreflight_build_info The running build: version and the OpenSSL it uses.\n"
+       "# TYPE gopreflight_build_info gauge\n"
+    << "gopreflight_build_info{version=\"" << esc(GOPREFLIGHT_VERSION) << "\",openssl=\""
+    << esc(OpenSSL_version(OPENSSL_VERSION)) << "\"} 1\n"
     << "# HELP gopreflight_webhook_ready 1 when a policy is loaded and a valid certificate is in use.\n"
        "# TYPE gopreflight_webhook_ready gauge\n"
     << "gopreflight_webhook_ready " << (ready_.load() ? 1 : 0) << "\n";

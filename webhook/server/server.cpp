@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <deque>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <thread>
 
@@ -38,48 +41,17 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-/// Each worker thread keeps the buffer of the last request body it read (up to 64 KiB) for its
-/// next request: no malloc of a multi-KiB block per review. For glibc that also means no
-/// malloc_consolidate of the fastbins the engine's small frees fill, which a large malloc
-/// triggers (5-7% of the server's CPU in the benchmark's profile). Measured: +4-9% reviews/s in
-/// three paired runs (README "Webhook server", Benchmark).
-thread_local std::string spare_body;
-constexpr std::size_t kSpareBodyMax = 64 * 1024;
-
-/// Called once the response is written: the body's buffer becomes the thread's spare.
-void recycle_body(std::string& body) {
-  if (body.capacity() > kSpareBodyMax || body.capacity() <= spare_body.capacity()) return;
-  body.clear();
-  spare_body.swap(body);
-}
-
-/// SSLServer with access to the listening socket (to raise httplib's listen backlog of 5) whose
-/// accepted sockets go to the event loops (event_loop.hpp) instead of a thread each. httplib
-/// parses, routes and answers, from the loop's buffer, every request the direct path
-/// (direct_review) does not take.
+/// httplib's SSLServer for its listening socket, accept loop and SSL_CTX only: each accepted
+/// socket goes to the event loops (event_loop.hpp), where http_framing.hpp frames every request
+/// and route() below answers it. httplib never reads a byte of a request.
 class TlsServer final : public httplib::SSLServer {
  public:
   explicit TlsServer(const std::function<bool(SSL_CTX&)>& setup) : httplib::SSLServer(setup) {}
   int listening_fd() const { return svr_sock_; }
 
   /// Starts the loops; call before listen_after_bind.
-  /// `direct` may answer a request itself (true) before httplib is asked.
-  void start_loops(const LoopOptions& opts, ConnectionTable& conns, LoopGauges gauges,
-                   std::function<bool(BufferStream&, bool&)> direct) {
-    loops_ = std::make_unique<EventLoops>(
-        opts, ssl_context(), conns,
-        [this, direct = std::move(direct)](BufferStream& strm, SSL* ssl, bool& close) {
-          if (direct && direct(strm, close)) return true;
-          bool closed = false;
-          const auto setup = [ssl, this](httplib::Request& req) {
-            req.ssl = ssl;
-            reserve_body(req);
-          };
-          const bool ok = process_request(strm, close, closed, setup);
-          close = close || closed;
-          return ok;
-        },
-        gauges);
+  void start_loops(const LoopOptions& opts, ConnectionTable& conns, LoopGauges gauges, HttpHandlers handlers) {
+    loops_ = std::make_unique<EventLoops>(opts, ssl_context(), conns, std::move(handlers), gauges);
     new_task_queue = [this] { return new LoopQueue(*loops_); };
   }
 
@@ -99,20 +71,6 @@ class TlsServer final : public httplib::SSLServer {
   bool process_and_close_socket(int sock) override {
     loops_->adopt(sock);
     return true;
-  }
-
-  /// The thread's spare buffer, or one allocation of the announced size, instead of a string
-  /// doubling its way up. Capped: a client announcing 3 MiB and sending nothing must not make
-  /// us hold 3 MiB.
-  void reserve_body(httplib::Request& req) const {
-    if (req.body.empty()) req.body.swap(spare_body);
-    const auto it = req.headers.find("Content-Length");
-    if (it == req.headers.end()) return;
-    std::size_t n = 0;
-    const auto& v = it->second;
-    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc() || p != v.data() + v.size() || n > payload_max_length_) return;
-    req.body.reserve(std::min<std::size_t>(n, 256 * 1024));
   }
 
   std::unique_ptr<EventLoops> loops_;
@@ -161,8 +119,8 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& level, std::strin
 }
 
 /// "application/json" with optional parameters (charset), case-insensitive.
-bool is_json_content_type(const std::string& ct) {
-  std::string media = ct.substr(0, ct.find(';'));
+bool is_json_content_type(std::string_view ct) {
+  std::string media(ct.substr(0, ct.find(';')));
   while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
   std::size_t b = media.find_first_not_of(" \t");
   if (b == std::string::npos) return false;
@@ -171,17 +129,7 @@ bool is_json_content_type(const std::string& ct) {
   return media == "application/json";
 }
 
-bool has_body(const httplib::Request& req) {
-  return req.get_header_value("Transfer-Encoding") != "" ||
-         (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
-}
-
 std::string error_body(const std::string& message) { return json{{"error", message}}.dump() + "\n"; }
-
-void set_error(httplib::Response& res, int status, const std::string& message) {
-  res.status = status;
-  res.set_content(error_body(message), "application/json");
-}
 
 bool ready_now(const State& st, std::string& why) {
   if (st.draining.load()) {
@@ -205,7 +153,7 @@ bool ready_now(const State& st, std::string& why) {
   return true;
 }
 
-/// What a review endpoint answers, whether httplib or the direct path (below) carries it.
+/// What a review endpoint answers.
 struct ReviewReply {
   int status = 200;
   std::string body;    ///< JSON
@@ -259,145 +207,116 @@ ReviewReply run_review(State& st, bool mutate, std::string_view body, const std:
   return reply;
 }
 
-void handle_review(State& st, bool mutate, const httplib::Request& req, httplib::Response& res) {
-  ReviewReply r = run_review(st, mutate, req.body, req.remote_addr);
-  res.status = r.status;
-  res.set_content(std::move(r.body), "application/json");
-  if (r.close) res.set_header("Connection", "close");
-}
-
-const char* status_text(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Error";
-  }
-}
-
-/// The direct path for reviews: a request plain enough (parse_simple_post) for POST /validate or
-/// /mutate with a JSON content type is answered here, without httplib's header map, route
-/// regexes and response builder (13% of the server's CPU per review in the benchmark's
-/// profile). The answer has the same status line, headers and body httplib would write; every
-/// other request (other paths and methods, 415s, chunked bodies, Expect, HTTP/1.0, odd header
-/// syntax) goes to httplib. False: not handled here.
-bool direct_review(State& st, BufferStream& strm, bool& close) {
-  const auto req = parse_simple_post(strm.request());
-  if (!req) return false;
-  const bool mutate = req->path == "/mutate";
-  if ((!mutate && req->path != "/validate") || !is_json_content_type(std::string(req->content_type))) return false;
-  ReviewReply r;
-  try {
-    r = run_review(st, mutate, req->body, strm.peer().remote_ip);
-  } catch (const std::exception& e) {
-    r.status = 500;
-    r.body = error_body("internal error while serving " + std::string(req->path));
-    log_event(*st.log, spdlog::level::err, "internal error", {{"path", req->path}, {"error", e.what()}});
-  }
-  close = close || req->close || r.close;
-  std::string head;
-  head.reserve(160);
-  head.append("HTTP/1.1 ").append(std::to_string(r.status)).append(" ").append(status_text(r.status)).append("\r\n");
-  if (close) head.append("Connection: close\r\n");
-  head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
-  head.append("Content-Type: application/json\r\n");
+/// Appends one whole response. `close`: Connection: close (else the Keep-Alive header).
+void write_response(const State& st, std::string& out, int status, std::string_view content_type,
+                    std::string_view body, bool close, bool head_only = false,
+                    std::string_view extra_header = {}) {
+  out.reserve(out.size() + 200 + body.size());
+  out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(status_text(status)).append("\r\n");
+  if (!extra_header.empty()) out.append(extra_header).append("\r\n");
+  if (close) out.append("Connection: close\r\n");
+  out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  out.append("Content-Type: ").append(content_type).append("\r\n");
   if (!close) {
-    head.append("Keep-Alive: timeout=").append(std::to_string(st.opts.keep_alive_timeout_s)).append(", max=1000000\r\n");
+    out.append("Keep-Alive: timeout=").append(std::to_string(st.opts.keep_alive_timeout_s)).append(", max=1000000\r\n");
   }
-  head.append("\r\n");
-  strm.write(head.data(), head.size());
-  strm.write(r.body.data(), r.body.size());
-  strm.consume_all();
-  st.metrics.observe_http(r.status);
-  return true;
+  out.append("\r\n");
+  if (!head_only) out.append(body);
 }
 
-/// Method, path and content type are checked before httplib reads the body.
-httplib::Server::HandlerResponse pre_route(State& st, const httplib::Request& req, httplib::Response& res) {
+/// Every request the framing accepted (http_framing.hpp) is answered here: POST /validate and
+/// /mutate with a JSON body, GET (or HEAD) /healthz, /readyz, /metrics; 404, 405, 415 otherwise.
+/// The query string is ignored (the apiserver adds `?timeout=10s`).
+void route(State& st, const HttpRequest& req, const Peer& peer, std::string& out, bool& close) {
   struct Route {
-    const char* path;
-    const char* method;
+    std::string_view path, method;
   };
   static constexpr Route routes[] = {{"/validate", "POST"}, {"/mutate", "POST"}, {"/healthz", "GET"},
                                      {"/readyz", "GET"},    {"/metrics", "GET"}};
-  const Route* route = nullptr;
-  for (const auto& r : routes) {
-    if (req.path == r.path) route = &r;
+  if (st.draining.load()) close = true;
+  const Route* r = nullptr;
+  for (const auto& x : routes) {
+    if (req.path == x.path) r = &x;
   }
-  auto reject = [&](int status, const std::string& msg) {
-    set_error(res, status, msg);
-    if (has_body(req) || st.draining.load()) res.set_header("Connection", "close");
-    return httplib::Server::HandlerResponse::Handled;
+  const bool head = req.method == "HEAD";
+  int status = 200;
+  auto error = [&](int code, const std::string& msg, std::string_view extra = {}) {
+    status = code;
+    if (!req.body.empty()) close = true;
+    write_response(st, out, code, "application/json", error_body(msg), close, head, extra);
   };
-  if (!route) return reject(404, "no such path: " + req.path + " (POST /validate, POST /mutate, GET /healthz, /readyz, /metrics)");
-  const std::string want = route->method;
-  const bool ok_method = req.method == want || (want == "GET" && req.method == "HEAD");
-  if (!ok_method) {
-    res.set_header("Allow", want == "GET" ? "GET, HEAD" : want);
-    return reject(405, "method " + req.method + " not allowed on " + req.path + ": use " + want);
-  }
-  if (want == "POST" && !is_json_content_type(req.get_header_value("Content-Type"))) {
-    return reject(415, "Content-Type \"" + req.get_header_value("Content-Type") +
-                           "\" not supported on " + req.path + ": send application/json");
-  }
-  return httplib::Server::HandlerResponse::Unhandled;
-}
-
-void install_routes(TlsServer& svr, State& st) {
-  svr.set_pre_routing_handler([&st](const httplib::Request& req, httplib::Response& res) {
-    return pre_route(st, req, res);
-  });
-  svr.Post("/validate", [&st](const httplib::Request& req, httplib::Response& res) {
-    handle_review(st, false, req, res);
-  });
-  svr.Post("/mutate", [&st](const httplib::Request& req, httplib::Response& res) {
-    handle_review(st, true, req, res);
-  });
-  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
-  svr.Get("/readyz", [&st](const httplib::Request&, httplib::Response& res) {
+  if (!r) {
+    error(404, "no such path: " + std::string(req.path) + " (POST /validate, POST /mutate, GET /healthz, /readyz, /metrics)");
+  } else if (req.method != r->method && !(r->method == "GET" && head)) {
+    error(405, "method " + std::string(req.method) + " not allowed on " + std::string(req.path) + ": use " + std::string(r->method),
+          r->method == "GET" ? "Allow: GET, HEAD" : "Allow: POST");
+  } else if (r->method == "POST" && !is_json_content_type(req.content_type)) {
+    error(415, "Content-Type \"" + std::string(req.content_type) + "\" not supported on " + std::string(req.path) +
+                   ": send application/json");
+  } else if (r->method == "POST") {
+    const bool mutate = req.path == "/mutate";
+    ReviewReply rep;
+    try {
+      rep = run_review(st, mutate, req.body, peer.remote_ip);
+    } catch (const std::exception& e) {
+      rep.status = 500;
+      rep.body = error_body("internal error while serving " + std::string(req.path));
+      log_event(*st.log, spdlog::level::err, "internal error", {{"path", req.path}, {"error", e.what()}});
+    }
+    close = close || rep.close;
+    status = rep.status;
+    write_response(st, out, rep.status, "application/json", rep.body, close);
+  } else if (req.path == "/healthz") {
+    write_response(st, out, 200, "text/plain", "ok\n", close, head);
+  } else if (req.path == "/readyz") {
     std::string why;
     if (ready_now(st, why)) {
-      res.set_content("ok\n", "text/plain");
+      write_response(st, out, 200, "text/plain", "ok\n", close, head);
     } else {
-      res.status = 503;
-      res.set_content("not ready: " + why + "\n", "text/plain");
+      status = 503;
+      write_response(st, out, 503, "text/plain", "not ready: " + why + "\n", close, head);
     }
-  });
-  svr.Get("/metrics", [&st](const httplib::Request&, httplib::Response& res) {
+  } else {
     std::string why;
     st.metrics.set_ready(ready_now(st, why));
-    res.set_content(st.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  svr.set_error_handler(httplib::Server::HandlerWithResponse([&st](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 413) {
-      set_error(res, 413, "request body larger than " + std::to_string(st.opts.max_body_bytes) + " bytes");
-    } else {
-      set_error(res, res.status, "request rejected (" + std::to_string(res.status) + ") on " + req.path);
-    }
-    res.set_header("Connection", "close");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  svr.set_exception_handler([&st](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    set_error(res, 500, "internal error while serving " + req.path);
-    log_event(*st.log, spdlog::level::err, "internal error", {{"path", req.path}, {"error", what}});
-  });
-  svr.set_logger([&st](const httplib::Request& req, const httplib::Response& res) {
-    st.metrics.observe_http(res.status);
-    // The logger runs after the response is written and the body is not read again; the
-    // Request object itself is not const (httplib passes its own local by const reference).
-    recycle_body(const_cast<httplib::Request&>(req).body);
-  });
+    write_response(st, out, 200, "text/plain; version=0.0.4; charset=utf-8", st.metrics.render(), close, head);
+  }
+  st.metrics.observe_http(status);
+}
+
+/// A request the framing refused: its status and what was wrong, then the connection closes.
+void refuse(State& st, int status, std::string_view reason, std::string& out) {
+  std::string msg(reason);
+  if (status == 413) msg += " (" + std::to_string(st.opts.max_body_bytes) + " bytes, --max-body-bytes)";
+  write_response(st, out, status, "application/json", error_body(msg), true);
+  st.metrics.observe_http(status);
+  log_event(*st.log, spdlog::level::debug, "request refused", {{"status", status}, {"reason", msg}});
+}
+
+/// The rules `before` has on that `after` turns off or weakens (a section gone, podSecurity at a
+/// lower level, a rule from enforce to warn/audit, a required sysctl dropped): a reload that
+/// does this is logged as a warning.
+std::vector<std::string> rules_turned_off(const Policy& before, const Policy& after) {
+  std::vector<std::string> off;
+  const auto weaker = [](Mode a, Mode b) { return a == Mode::enforce && b != Mode::enforce; };
+  const auto section = [&](const char* name, const auto& a, const auto& b) {
+    if (a && !b) off.push_back(std::string(name) + " (section removed)");
+    else if (a && b && weaker(a->mode, b->mode)) off.push_back(std::string(name) + " (mode no longer enforce)");
+  };
+  section("podSecurity", before.pod_security, after.pod_security);
+  if (before.pod_security && after.pod_security &&
+      static_cast<int>(after.pod_security->level) < static_cast<int>(before.pod_security->level)) {
+    off.push_back("podSecurity (lower level)");
+  }
+  section("securityContext", before.security_context, after.security_context);
+  section("goRuntime", before.go_runtime, after.go_runtime);
+  section("initCheck", before.init_check, after.init_check);
+  for (const auto& s : before.required_sysctls) {
+    bool kept = false;
+    for (const auto& t : after.required_sysctls) kept = kept || t.name == s.name;
+    if (!kept) off.push_back("requiredSysctls " + s.name + " (removed)");
+  }
+  return off;
 }
 
 /// Re-reads certificates and policy when their files change; a broken new version is logged,
@@ -446,14 +365,22 @@ class Reloader {
     }
     if (st_.opts.policy_file) {
       const FileFingerprint p = fingerprint(*st_.opts.policy_file);
-      if (p != policy_seen_) {
+      if (p != policy_seen_ && settled(*st_.opts.policy_file, p)) {
         policy_seen_ = p;
         std::string err;
         auto engine = Engine::load(st_.opts.policy_file, err);
-        if (engine) {
+        if (engine && fingerprint(*st_.opts.policy_file) != p) {
+          policy_seen_ = {};  // changed again while it was read: the next check takes the final version
+        } else if (engine) {
+          const auto before = st_.engine.load();
           st_.engine.store(engine);
           st_.metrics.policy_reload(true);
           log_event(*st_.log, spdlog::level::info, "policy reloaded", {{"policy", *st_.opts.policy_file}});
+          const auto off = before ? rules_turned_off(before->policy(), engine->policy()) : std::vector<std::string>{};
+          if (!off.empty()) {
+            log_event(*st_.log, spdlog::level::warn, "policy reload turned rules off or weakened them",
+                      {{"policy", *st_.opts.policy_file}, {"rules", off}});
+          }
         } else {
           st_.metrics.policy_reload(false);
           log_event(*st_.log, spdlog::level::err, "policy reload failed; keeping the previous policy",
@@ -466,6 +393,24 @@ class Reloader {
   }
 
  private:
+  /// A changed file is read only once it has stopped changing: its bytes and fingerprint are
+  /// the same across two reads kSettleMs apart. A file caught in the middle of a write waits
+  /// for the next check (issue 10: a half-written policy once turned rules off).
+  static bool settled(const std::string& path, const FileFingerprint& fp) {
+    constexpr int kSettleMs = 50;
+    const auto read_all = [&path](std::string& out) {
+      std::ifstream f(path, std::ios::binary);
+      if (!f) return false;
+      out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+      return !f.bad();
+    };
+    std::string first, second;
+    if (!read_all(first)) return true;  // unreadable: let the load report it
+    std::this_thread::sleep_for(std::chrono::milliseconds(kSettleMs));
+    if (!read_all(second)) return true;
+    return first == second && fingerprint(path) == fp;
+  }
+
   State& st_;
   std::pair<FileFingerprint, FileFingerprint> cert_seen_;
   FileFingerprint policy_seen_;
@@ -481,9 +426,23 @@ int bound_port(int fd) {
   return -1;
 }
 
+/// Raises the soft open-files limit to the hard one (a container's soft limit is often 1024, a
+/// few hundred slow clients); returns the soft limit now in force.
+long long raise_fd_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  return rl.rlim_cur == RLIM_INFINITY ? (1LL << 20) : static_cast<long long>(rl.rlim_cur);
+}
+
 }  // namespace
 
 int run_serve(const ServeOptions& in) {
+  const long long fd_limit = raise_fd_limit();  // before State: ConnectionTable sizes itself from it
   State st;
   st.opts = in;
   std::string err;
@@ -530,6 +489,7 @@ int run_serve(const ServeOptions& in) {
   }
   if (in.max_connections < 1 || in.worker_threads < 0 || in.worker_threads > 1024 || in.keep_alive_timeout_s < 1 ||
       in.read_timeout_s < 1 || in.write_timeout_s < 1 || in.keep_alive_timeout_s > 86400 ||
+      in.handshake_timeout_s < 1 || in.handshake_timeout_s > 86400 ||
       in.read_timeout_s > 86400 || in.write_timeout_s > 86400 || in.reload_interval_ms < 10 ||
       in.shutdown_grace_s < 1 || in.shutdown_delay_s < 0) {
     log_event(log, spdlog::level::err, "bad flags",
@@ -569,24 +529,34 @@ int run_serve(const ServeOptions& in) {
   LoopOptions lo;
   lo.threads = in.worker_threads > 0 ? in.worker_threads : default_loop_threads();
   lo.max_connections = static_cast<std::size_t>(in.max_connections);
+  lo.max_queued = lo.max_connections;
+  // Each connection, served or queued, is a descriptor: keep both within the limit.
+  const std::size_t fds = static_cast<std::size_t>(fd_limit);
+  if (2 * lo.max_connections + 64 > fds) {
+    const std::size_t fit = fds > 128 ? (fds - 64) / 2 : 32;
+    log_event(log, spdlog::level::warn, "--max-connections lowered to fit the open-files limit",
+              {{"max_connections", in.max_connections}, {"open_files_limit", fd_limit}, {"now", fit}});
+    lo.max_connections = lo.max_queued = fit;
+  }
+  lo.handshake_timeout_ms = in.handshake_timeout_s * 1000;
   lo.read_timeout_ms = in.read_timeout_s * 1000;
   lo.write_timeout_ms = in.write_timeout_s * 1000;
   lo.idle_timeout_ms = in.keep_alive_timeout_s * 1000;
   lo.max_body_bytes = in.max_body_bytes;
   try {
-    svr.start_loops(lo, st.conns, {st.metrics.connections_active(), st.metrics.connections_queued()},
-                    [&st](BufferStream& strm, bool& close) { return direct_review(st, strm, close); });
+    HttpHandlers handlers;
+    handlers.serve = [&st](const HttpRequest& req, const Peer& peer, std::string& out, bool& close) {
+      route(st, req, peer, out, close);
+    };
+    handlers.refuse = [&st](int status, std::string_view reason, std::string& out) { refuse(st, status, reason, out); };
+    svr.start_loops(lo, st.conns,
+                    {st.metrics.connections_active(), st.metrics.connections_queued(), st.metrics.connections_closed()},
+                    std::move(handlers));
   } catch (const std::exception& e) {
     log_event(log, spdlog::level::err, "cannot start", {{"error", e.what()}});
     return 2;
   }
   svr.set_tcp_nodelay(true);  // accepted sockets inherit it from the listening socket on Linux
-  svr.set_keep_alive_max_count(1000000);  // only the Keep-Alive header's max: the loops set no limit
-  svr.set_keep_alive_timeout(in.keep_alive_timeout_s);
-  svr.set_read_timeout(in.read_timeout_s, 0);
-  svr.set_write_timeout(in.write_timeout_s, 0);
-  svr.set_payload_max_length(in.max_body_bytes);
-  install_routes(svr, st);
 
   if (!svr.bind_to_port(listen->host, listen->port)) {
     log_event(log, spdlog::level::err, "cannot listen", {{"listen", in.listen}, {"error", std::strerror(errno)}});
@@ -601,7 +571,8 @@ int run_serve(const ServeOptions& in) {
              {"certificate", pair->info().subject},
              {"not_after", pair->info().not_after},
              {"client_ca", in.client_ca_file.value_or("")},
-             {"max_connections", in.max_connections},
+             {"max_connections", lo.max_connections},
+             {"open_files_limit", fd_limit},
              {"worker_threads", lo.threads}});
   log.flush();  // scripts and people wait for this line
 

@@ -233,6 +233,11 @@ bool configure_ssl_ctx(SSL_CTX& ctx, CertStore& store, const std::optional<std::
   SSL_CTX_set_read_ahead(c, 1);
   SSL_CTX_set_cert_cb(c, cert_cb, &store);
   SSL_CTX_set_alpn_select_cb(c, alpn_cb, nullptr);
+  // No server-side session cache: the apiserver's Go client does not resume sessions, and the
+  // cache kept every handshake's session (about 1 KiB) for 300 s, so a wave of new connections
+  // grew the server's memory by megabytes (issue 10). TLS 1.3 resumption still works with
+  // stateless tickets.
+  SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
   static const unsigned char sid[] = "gopreflight-webhook";
   SSL_CTX_set_session_id_context(c, sid, sizeof sid - 1);
   if (client_ca) {

@@ -1,8 +1,9 @@
 // AdmissionReview envelope: decoding with field-named errors, encoding.
 #include "gopreflight/webhook/admission.hpp"
 
+#include "gopreflight/webhook/json_reader.hpp"
 #include "gopreflight/webhook/pod_views.hpp"
-#include "src/json_scan.hpp"
+#include "gopreflight/common/text.hpp"
 
 namespace gopreflight::webhook {
 
@@ -15,7 +16,7 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
   for (std::size_t i = 0; i < text.size();) {
     std::string piece;
     const auto b = static_cast<unsigned char>(text[i]);
-    const std::size_t n = utf8_sequence_length(text, i);
+    const std::size_t n = common::utf8_sequence_length(text, i);
     if (n == 1 && (b >= 0x20 || b == '\n') && b != 0x7F) {
       piece.assign(1, text[i]);
       i += 1;
@@ -79,6 +80,7 @@ Parsed<AdmissionRequest> decode_admission_request(const json& review) {
   if (k == req.end() || k->is_null()) return fail("request.kind: missing");
   if (!k->is_object()) return fail("request.kind: expected an object (group, version, kind), found " + found(*k));
   if (!str_field(*k, "kind", "request.kind.kind", r.kind, true)) return out;
+  if (!str_field(*k, "group", "request.kind.group", r.group, false)) return out;
   if (auto res = req.find("resource"); res != req.end() && !res->is_null()) {
     if (!res->is_object()) return fail("request.resource: expected an object, found " + found(*res));
     if (!str_field(*res, "resource", "request.resource.resource", r.resource, false)) return out;
@@ -103,49 +105,31 @@ Parsed<AdmissionRequest> decode_admission_request(const json& review) {
   return out;
 }
 
-namespace {
-
-/// Appends `v` as a JSON string: escapes quotes, backslashes and control characters, and writes
-/// U+FFFD for bytes that are not valid UTF-8 (so the output is always valid JSON).
-void append_json_string(std::string& out, std::string_view v) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (std::size_t i = 0; i < v.size();) {
-    const auto b = static_cast<unsigned char>(v[i]);
-    if (kJsonStringClass[b] == 0) {  // copy runs of plain ASCII at once
-      const std::size_t j = static_cast<std::size_t>(json_plain_run_end(v.data() + i, v.data() + v.size()) - v.data());
-      out.append(v.data() + i, j - i);
-      i = j;
-      continue;
-    }
-    switch (b) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      default: break;
-    }
-    if (b < 0x20) {
-      out += "\\u00";
-      out.push_back(hex[b >> 4]);
-      out.push_back(hex[b & 0xF]);
-      ++i;
-      continue;
-    }
-    const std::size_t n = utf8_sequence_length(v, i);
-    if (n == 0) {
-      out += "\\ufffd";
-      ++i;
-    } else {
-      out.append(v.data() + i, n);
-      i += n;
-    }
+Parsed<AdmissionRequest> read_admission_review(std::string_view body, json& tree, JsonFilter* filter) {
+  Parsed<AdmissionRequest> out;
+  if (body.empty()) {
+    out.error = "AdmissionReview: empty body";
+    return out;
   }
-  out.push_back('"');
+  if (body.size() > kMaxReviewBytes) {
+    out.error = "AdmissionReview: body is " + std::to_string(body.size()) + " bytes; the limit is " +
+                std::to_string(kMaxReviewBytes);
+    return out;
+  }
+  // metadata.managedFields (the API server fills it; nothing reads it) is checked, not built.
+  static constexpr std::string_view kUnreadMembers[] = {"managedFields"};
+  auto parsed = read_json(body, kMaxJsonDepth, kUnreadMembers, filter);
+  if (!parsed) {
+    out.error = "AdmissionReview: " + parsed.error;
+    return out;
+  }
+  tree = std::move(*parsed.value);
+  out = decode_admission_request(tree);
+  if (!out && out.error.rfind("AdmissionReview", 0) != 0) out.error = "AdmissionReview." + out.error;
+  return out;
 }
 
-}  // namespace
+using common::append_json_string;
 
 std::string encode_admission_response(std::string_view api_version, std::string_view uid, const AdmissionAnswer& a) {
   std::size_t size = 160 + api_version.size() + uid.size() + a.message.size();

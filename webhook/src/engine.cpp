@@ -9,6 +9,7 @@
 
 #include "gopreflight/webhook/admission.hpp"
 #include "gopreflight/webhook/json_reader.hpp"
+#include "gopreflight/webhook/mutate.hpp"
 #include "gopreflight/webhook/pod_views.hpp"
 #include "gopreflight/webhook/policy.hpp"
 #include "gopreflight/webhook/rules.hpp"
@@ -24,10 +25,6 @@ constexpr std::size_t kMaxWarnings = 20;         ///< the API server truncates l
 constexpr std::size_t kMaxWarningBytes = 512;
 constexpr std::size_t kMaxAudits = 20;
 constexpr std::size_t kMaxAuditBytes = 1024;
-/// Members of a review that no rule reads; skipping them is most of the reading cost of a real
-/// review (the API server fills managedFields before admission).
-constexpr std::string_view kUnreadMembers[] = {"managedFields"};
-
 bool one_of(std::string_view key, std::initializer_list<std::string_view> keys) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
@@ -266,7 +263,8 @@ void run_rules(const Policy& p, const PodView& view, std::string_view ns, bool i
   if (p.security_context) rules::security_context(view, *p.security_context, out);
   if (p.go_runtime) rules::go_runtime(view, *p.go_runtime, out);
   if (p.init_check) {
-    const bool injected_later = is_template && rules::injection_applies(p.injection, *view.metadata, ns);
+    // A template passes when /mutate will inject its Pods: the same decision /mutate takes.
+    const bool injected_later = is_template && mutate::injection_plan(view.metadata, view.spec, ns, p.injection).inject;
     rules::init_check(view, *p.init_check, ns, injected_later, out);
   }
 }
@@ -494,31 +492,21 @@ ObjectDecision Engine::evaluate_object(const nlohmann::json& object, const Reque
 ReviewOutcome Engine::validate(std::string_view body) const {
   ReviewOutcome out;
   try {
-    if (body.empty()) return bad_request(out, "AdmissionReview: empty body");
-    if (body.size() > kMaxReviewBytes) {
-      return bad_request(out, "AdmissionReview: body is " + std::to_string(body.size()) + " bytes; the limit is " +
-                                  std::to_string(kMaxReviewBytes));
-    }
-    // Nesting is limited while reading; what no rule reads is checked but not built (ReviewFilter).
-    ReviewFilter filter(true);
-    auto parsed = read_json(body, kMaxJsonDepth, kUnreadMembers, &filter);
-    if (!parsed) return bad_request(out, "AdmissionReview: " + parsed.error);
+    // One reading step with /mutate (read_admission_review); what no rule reads is checked but
+    // not built (ReviewFilter).
+    json tree;
     struct Release {  // the review's tree is freed depth first (see release_json)
       json& v;
       ~Release() { release_json(v); }
-    } release{*parsed.value};
-    auto req = decode_admission_request(*parsed);
+    } release{tree};
+    ReviewFilter filter(true);
+    auto req = read_admission_review(body, tree, &filter);
     if (req && filter.lean_used() && req->operation != "CREATE") {
       ReviewFilter whole(false);  // not a CREATE after all: UPDATE compares whole Pod templates
-      auto again = read_json(body, kMaxJsonDepth, kUnreadMembers, &whole);
-      if (!again) return bad_request(out, "AdmissionReview: " + again.error);
-      release_json(*parsed.value);
-      *parsed.value = std::move(*again.value);
-      req = decode_admission_request(*parsed);
+      release_json(tree);
+      req = read_admission_review(body, tree, &whole);
     }
-    if (!req) {
-      return bad_request(out, req.error.rfind("AdmissionReview", 0) == 0 ? req.error : "AdmissionReview." + req.error);
-    }
+    if (!req) return bad_request(out, req.error);
     out.uid = req->uid;
     out.kind = req->kind;
     out.ns = req->ns;

@@ -4,7 +4,7 @@
 // are converted from the bytes in place, and members are emplaced straight into their final slot.
 #include "gopreflight/webhook/json_reader.hpp"
 
-#include "src/json_scan.hpp"
+#include "gopreflight/common/text.hpp"
 
 #include <array>
 #include <cmath>
@@ -21,6 +21,9 @@ namespace gopreflight::webhook {
 namespace {
 
 using nlohmann::json;
+using common::json_plain_run_end;
+using common::kJsonStringClass;
+using common::utf8_sequence_length;
 
 inline bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }

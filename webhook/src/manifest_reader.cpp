@@ -30,6 +30,29 @@ bool is_list(const YAML::Node& n) {
   return kind.IsDefined() && kind.IsScalar() && ends_with(kind.Scalar(), "List") && items.IsDefined();
 }
 
+// Field path -> line of every mapping key and sequence item under `node`, in the path syntax of
+// findings ("spec.containers[0].env"). Bounded by the same depth limit as the conversion.
+void collect_lines(const YAML::Node& node, const std::string& path, FieldLines& lines, int depth) {
+  if (depth > limits().max_depth) return;
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar() || it->first.Scalar() == "<<") continue;
+      const std::string child = path.empty() ? it->first.Scalar() : path + "." + it->first.Scalar();
+      const int line = yaml_input::position(it->first).first;
+      if (line > 0) lines.emplace(child, line);
+      collect_lines(it->second, child, lines, depth + 1);
+    }
+  } else if (node.IsSequence()) {
+    std::size_t i = 0;
+    for (auto it = node.begin(); it != node.end(); ++it, ++i) {
+      const std::string child = path + "[" + std::to_string(i) + "]";
+      const int line = yaml_input::position(*it).first;
+      if (line > 0) lines.emplace(child, line);
+      collect_lines(*it, child, lines, depth + 1);
+    }
+  }
+}
+
 void read_node(const YAML::Node& node, const std::string& file, Manifests& out, int list_depth) {
   const auto [line, col] = yaml_input::position(node);
   if (list_depth < 2 && is_list(node)) {
@@ -48,7 +71,9 @@ void read_node(const YAML::Node& node, const std::string& file, Manifests& out, 
     out.errors.push_back({file, converted.error->line, converted.error->col, converted.error->message});
     return;
   }
-  out.objects.push_back({file, line, std::move(converted.value)});
+  FieldLines lines;
+  collect_lines(node, "", lines, 0);
+  out.objects.push_back({file, line, std::move(converted.value), std::move(lines)});
 }
 
 // Reads a whole stream, refusing more than the byte limit.
@@ -121,7 +146,15 @@ Manifests read_inputs(const std::vector<std::string>& inputs, std::istream& stdi
       }
       stdin_used = true;
       std::string text;
-      if (slurp(stdin_stream, text, "<stdin>", out)) append(out, read_text(text, "<stdin>"));
+      if (!slurp(stdin_stream, text, "<stdin>", out)) continue;
+      Manifests got = read_text(text, "<stdin>");
+      // Nothing on stdin is a mistake (a container run without -i, a pipe from a failed command),
+      // never a pass.
+      if (got.objects.empty() && got.errors.empty())
+        out.errors.push_back({"<stdin>", 0, 0,
+                              text.empty() ? "no input on stdin (with docker or kubectl run, pass -i)"
+                                           : "no objects on stdin (only empty documents or comments)"});
+      append(out, std::move(got));
       continue;
     }
     std::error_code ec;

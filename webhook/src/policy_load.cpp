@@ -504,9 +504,12 @@ void read_resources(Reader& r, const Entry& section, Injection& inj) {
 void read_injection(Reader& r, const Entry& section, Policy& p) {
   Injection& inj = p.injection;
   r.each(section.value, section.path, section.pos(),
-         {"enabled", "namespaces", "optInKey", "image", "args", "resources", "setGoEnv"}, [&](const Entry& e) {
-           if (e.key == "enabled" || e.key == "setGoEnv") {
-             if (auto b = r.boolean(e)) (e.key == "enabled" ? inj.enabled : inj.set_go_env) = *b;
+         {"enabled", "namespaces", "optInKey", "image", "args", "resources", "setGoEnv", "setUserIds"},
+         [&](const Entry& e) {
+           if (e.key == "enabled" || e.key == "setGoEnv" || e.key == "setUserIds") {
+             if (auto b = r.boolean(e)) {
+               (e.key == "enabled" ? inj.enabled : e.key == "setGoEnv" ? inj.set_go_env : inj.set_user_ids) = *b;
+             }
            } else if (e.key == "namespaces") {
              inj.namespaces = r.strings(e, dns_label, "a namespace name");
            } else if (e.key == "optInKey") {
@@ -567,8 +570,14 @@ PolicyParse parse_policy(std::string_view text, std::string_view file) {
               (e.key == "apiVersion" ? api_version : kind) = true;
               return;
             }
-            // A section written with no value (`goRuntime:`) is off, like an absent one.
-            if (e.value.IsNull() && e.key != "requiredSysctls") return;
+            // A section written with no value (`podSecurity:`) is what a file read in the middle
+            // of a write looks like: an error, never "off" (issue 10). Off is an absent section.
+            if (e.value.IsNull()) {
+              rd.error(e, std::string("the section has no value; write its settings") +
+                              (e.key == "requiredSysctls" ? " ([] for none)" : "") +
+                              ", or leave the section out to turn it off");
+              return;
+            }
             if (e.key == "podSecurity") read_pod_security(rd, e, *policy);
             else if (e.key == "requiredSysctls") read_required_sysctls(rd, e, *policy);
             else if (e.key == "securityContext") read_security_context(rd, e, *policy);

@@ -1,7 +1,6 @@
-// Kubernetes resource.Quantity and Go GOMEMLIMIT parsing, exact and without exceptions.
+// Kubernetes resource.Quantity parsing, exact and without exceptions.
 #include "gopreflight/webhook/quantity.hpp"
 
-#include <cmath>
 #include <limits>
 
 namespace gopreflight::webhook {
@@ -174,103 +173,6 @@ Parsed<Quantity> parse_quantity(std::string_view s) {
   q.exp10 = exp10 + suffix_exp10;
   out.value = q;
   return out;
-}
-
-Parsed<GoMemLimit> parse_gomemlimit(std::string_view s) {
-  Parsed<GoMemLimit> out;
-  const std::string quoted = "\"" + std::string(s) + "\"";
-  if (s == "off") {
-    out.value = GoMemLimit{true, 0};
-    return out;
-  }
-  if (s.empty()) {
-    out.error = "empty value";
-    return out;
-  }
-  std::string_view num = s;
-  std::uint64_t mult = 1;
-  if (s.back() == 'B') {
-    num = s.substr(0, s.size() - 1);
-    if (!num.empty() && num.back() == 'i') {
-      if (num.size() < 3) {
-        out.error = quoted + " has no digits before the unit";
-        return out;
-      }
-      switch (num[num.size() - 2]) {
-        case 'K': mult = 1ULL << 10; break;
-        case 'M': mult = 1ULL << 20; break;
-        case 'G': mult = 1ULL << 30; break;
-        case 'T': mult = 1ULL << 40; break;
-        default:
-          out.error = quoted + " has an unknown unit (Go accepts B, KiB, MiB, GiB, TiB)";
-          return out;
-      }
-      num = num.substr(0, num.size() - 2);
-    }
-  }
-  bool neg = false;
-  if (!num.empty() && num[0] == '-') {
-    neg = true;
-    num.remove_prefix(1);
-  }
-  if (num.empty()) {
-    out.error = quoted + " has no digits";
-    return out;
-  }
-  std::uint64_t n = 0;
-  for (char c : num) {
-    if (!is_digit(c)) {
-      out.error = quoted + " is not Go syntax (a byte count with an optional B, KiB, MiB, GiB or "
-                           "TiB suffix; no fractions, no MB/GB)";
-      return out;
-    }
-    const auto d = static_cast<std::uint64_t>(c - '0');
-    if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
-      out.error = quoted + " overflows a 64-bit byte count";
-      return out;
-    }
-    n = n * 10 + d;
-  }
-  if (neg && n != 0) {
-    out.error = quoted + " is negative";
-    return out;
-  }
-  if (n > static_cast<std::uint64_t>(kInt64Max) / mult) {
-    out.error = quoted + " overflows a 64-bit byte count";
-    return out;
-  }
-  out.value = GoMemLimit{false, static_cast<std::int64_t>(n * mult)};
-  return out;
-}
-
-std::string format_go_bytes(std::int64_t bytes) {
-  struct Unit {
-    std::int64_t size;
-    const char* name;
-  };
-  static constexpr Unit units[] = {{1LL << 40, "TiB"}, {1LL << 30, "GiB"}, {1LL << 20, "MiB"}, {1LL << 10, "KiB"}};
-  if (bytes > 0) {
-    for (const auto& u : units) {
-      if (bytes % u.size == 0) return std::to_string(bytes / u.size) + u.name;
-    }
-  }
-  return std::to_string(bytes);
-}
-
-std::string recommend_gomemlimit(std::int64_t limit_bytes, double ratio) {
-  if (limit_bytes <= 0) return "0";
-  if (!(ratio > 0.0) || ratio > 1.0) ratio = 0.9;
-  const long double target = static_cast<long double>(limit_bytes) * static_cast<long double>(ratio);
-  const auto in_units = [&](std::int64_t unit, const char* name) {
-    auto n = static_cast<std::int64_t>(std::llround(target / static_cast<long double>(unit)));
-    while (n > 0 && n * unit >= limit_bytes) --n;
-    return std::to_string(n) + name;
-  };
-  if (target >= static_cast<long double>(16LL << 20)) return in_units(1LL << 20, "MiB");
-  if (target >= static_cast<long double>(16LL << 10)) return in_units(1LL << 10, "KiB");
-  auto n = static_cast<std::int64_t>(std::floor(target));
-  if (n >= limit_bytes) n = limit_bytes - 1;
-  return std::to_string(n);
 }
 
 }  // namespace gopreflight::webhook

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "gopreflight/common/text.hpp"
 #include "gopreflight/webhook/review.hpp"
 
 namespace gopreflight::webhook::review {
@@ -37,9 +38,9 @@ std::string finding_text(const Finding& f) {
   return s;
 }
 
-json finding_json(const Finding& f) {
-  return json{{"rule", f.rule}, {"check", f.check}, {"path", f.path},
-              {"message", f.message}, {"fix", f.fix}, {"mode", f.mode}};
+json finding_json(const Finding& f, const ReviewedObject& o) {
+  return json{{"rule", f.rule}, {"check", f.check}, {"path", f.path}, {"line", o.line_of(f.path)},
+              {"message", f.message}, {"fix", f.fix}, {"mode", f.mode}, {"doc", rule_doc(f.rule)}};
 }
 
 struct Counts {
@@ -67,25 +68,7 @@ std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 cannot carry C0 controls other than tab/LF/CR, not even as references.
-        if (c < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') out += '?';
-        else out += ch;
-    }
-  }
-  return out;
-}
+using common::xml_escape;
 
 /// A relative path as a URI reference; absolute paths as file:// URIs; stdin as "stdin".
 std::string to_uri(const std::string& file) {
@@ -108,6 +91,7 @@ std::string to_uri(const std::string& file) {
 
 std::string render_text(const Report& r) {
   std::string out;
+  std::set<std::string> rules_hit;
   for (const auto& e : r.input_errors) out += e.file + (e.line > 0 ? ":" + std::to_string(e.line) + (e.col > 0 ? ":" + std::to_string(e.col) : "") : "") + ": error: " + e.message + "\n";
   for (const auto& o : r.objects) {
     const std::string at = where(o.file, o.line) + ": ";
@@ -117,9 +101,16 @@ std::string render_text(const Report& r) {
       continue;
     }
     if (o.status == Status::skipped) continue;  // counted in the summary
-    for (const auto& f : o.decision.violations) out += at + "error: " + ref + " " + finding_text(f) + " [" + rule_id(f) + "]\n";
-    for (const auto& f : o.decision.warnings) out += at + "warning: " + ref + " " + finding_text(f) + " [" + rule_id(f) + "]\n";
-    for (const auto& f : o.decision.audits) out += at + "note: " + ref + " " + finding_text(f) + " [" + rule_id(f) + ", audit]\n";
+    for (const auto& f : o.decision.violations) {
+      out += where(o.file, o.line_of(f.path)) + ": error: " + ref + " " + finding_text(f) + " [" + rule_id(f) + "]\n";
+      rules_hit.insert(f.rule);
+    }
+    for (const auto& f : o.decision.warnings) {
+      out += where(o.file, o.line_of(f.path)) + ": warning: " + ref + " " + finding_text(f) + " [" + rule_id(f) + "]\n";
+      rules_hit.insert(f.rule);
+    }
+    for (const auto& f : o.decision.audits)
+      out += where(o.file, o.line_of(f.path)) + ": note: " + ref + " " + finding_text(f) + " [" + rule_id(f) + ", audit]\n";
     if (!o.decision.exempt_reason.empty()) out += at + "note: " + ref + ": exempt (" + o.decision.exempt_reason + ")\n";
     if (o.status == Status::denied && o.decision.violations.empty())
       out += at + "error: " + ref + ": denied\n";
@@ -129,6 +120,11 @@ std::string render_text(const Report& r) {
          std::to_string(c.denied) + " denied, " + std::to_string(c.skipped) + " skipped (not Pods or workloads), " +
          std::to_string(c.errors) + " unreadable; " + plural(c.violations, "violation") + ", " +
          plural(c.warnings, "warning") + " (policy: " + r.policy + ")\n";
+  if (!rules_hit.empty()) {
+    out += "rules:";
+    for (const auto& rule : rules_hit) out += " " + rule + " (" + rule_doc(rule) + ")";
+    out += "\n";
+  }
   return out;
 }
 
@@ -152,9 +148,9 @@ json render_json(const Report& r) {
     else j["allowed"] = o.status == Status::allowed;
     if (!o.reason.empty()) j["reason"] = o.reason;
     json v = json::array(), w = json::array(), a = json::array();
-    for (const auto& f : o.decision.violations) v.push_back(finding_json(f));
-    for (const auto& f : o.decision.warnings) w.push_back(finding_json(f));
-    for (const auto& f : o.decision.audits) a.push_back(finding_json(f));
+    for (const auto& f : o.decision.violations) v.push_back(finding_json(f, o));
+    for (const auto& f : o.decision.warnings) w.push_back(finding_json(f, o));
+    for (const auto& f : o.decision.audits) a.push_back(finding_json(f, o));
     j["violations"] = v;
     j["warnings"] = w;
     j["audits"] = a;
@@ -233,7 +229,9 @@ json render_sarif(const Report& r) {
   auto index_of = [&](const std::string& id, const std::string& description) {
     auto it = rule_index.find(id);
     if (it != rule_index.end()) return it->second;
-    rules.push_back({{"id", id}, {"shortDescription", {{"text", description}}}});
+    json rule{{"id", id}, {"shortDescription", {{"text", description}}}};
+    if (id != "input") rule["helpUri"] = rule_doc_url(id.substr(0, id.find('/')));
+    rules.push_back(std::move(rule));
     return rule_index[id] = rules.size() - 1;
   };
   json results = json::array();
@@ -266,7 +264,7 @@ json render_sarif(const Report& r) {
       const auto idx = index_of(id, "gopreflight rule " + f.rule + (f.check.empty() ? "" : " (" + f.check + ")"));
       json res{{"ruleId", id}, {"ruleIndex", idx}, {"level", level},
                {"message", {{"text", ref + " " + finding_text(f)}}},
-               {"locations", json::array({location(o.file, o.line, 0, ref + (f.path.empty() ? "" : " " + f.path))})}};
+               {"locations", json::array({location(o.file, o.line_of(f.path), 0, ref + (f.path.empty() ? "" : " " + f.path))})}};
       res["properties"] = {{"path", f.path}, {"fix", f.fix}, {"mode", f.mode}};
       results.push_back(std::move(res));
     };
@@ -275,7 +273,7 @@ json render_sarif(const Report& r) {
     for (const auto& f : o.decision.audits) emit(f, "note");
   }
   json driver{{"name", "gopreflight-webhook"},
-              {"version", "0.1.0"},
+              {"version", GOPREFLIGHT_VERSION},
               {"rules", rules}};
   json run{{"tool", {{"driver", driver}}},
            {"results", results},

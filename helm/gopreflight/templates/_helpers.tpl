@@ -58,7 +58,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s.%s.svc" (include "gopreflight.fullname" .) .Release.Namespace }}
 {{- end }}
 
-{{/* Namespaces never sent to the webhook: its own (so it can always restart) and kube-system. */}}
+{{/* Namespaces never sent to the webhook: its own (so it can always restart), kube-system, and
+     webhook.excludeNamespaces. */}}
 {{- define "gopreflight.excludedNamespaces" -}}
 {{- $ns := list .Release.Namespace "kube-system" }}
 {{- range .Values.webhook.excludeNamespaces }}{{ $ns = append $ns . }}{{ end }}
@@ -78,13 +79,65 @@ matchExpressions:
 {{- end }}
 {{- end }}
 
-{{/* The policy file: values.policy plus the injection section. */}}
+{{/* The policy file: values.policy plus the injection section. setUserIds is written only when
+     false (the policy's default is true). */}}
 {{- define "gopreflight.policy" -}}
 {{- $p := deepCopy (default dict .Values.policy) }}
 {{- if .Values.injection.enabled }}
 {{- $inj := dict "enabled" true "namespaces" .Values.injection.namespaces "image" (default (include "gopreflight.image" .) .Values.injection.image) "args" .Values.injection.args "resources" .Values.injection.resources "setGoEnv" .Values.injection.setGoEnv }}
+{{- if or .Values.openshift (not .Values.injection.setUserIds) }}
+{{- $_ := set $inj "setUserIds" false }}
+{{- end }}
 {{- $_ := set $p "injection" $inj }}
 {{- end }}
 {{- $doc := merge (dict "apiVersion" "gopreflight.io/v1alpha1" "kind" "Policy") $p }}
 {{- toYaml $doc }}
+{{- end }}
+
+{{/* The webhook Pod's securityContext: values.podSecurityContext, without fixed ids on OpenShift. */}}
+{{- define "gopreflight.podSecurityContext" -}}
+{{- $sc := deepCopy .Values.podSecurityContext }}
+{{- if .Values.openshift }}
+{{- $sc = omit $sc "runAsUser" "runAsGroup" "fsGroup" }}
+{{- end }}
+{{- toYaml $sc }}
+{{- end }}
+
+{{/* The clientConfig of every webhook: the Service, the path given, and the caBundle. */}}
+{{- define "gopreflight.clientConfig" -}}
+service:
+  name: {{ include "gopreflight.fullname" .root }}
+  namespace: {{ .root.Release.Namespace }}
+  path: {{ .path }}
+  port: {{ .root.Values.service.port }}
+{{- with .caBundle }}
+caBundle: {{ . }}
+{{- end }}
+{{- end }}
+
+{{/* matchConditions of every webhook, when set. */}}
+{{- define "gopreflight.matchConditions" -}}
+{{- with .Values.webhook.matchConditions }}
+matchConditions:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* Labels and annotations of the webhook configurations (cert-manager's cainjector annotation
+     in mode cert-manager). */}}
+{{- define "gopreflight.webhookMetadata" -}}
+name: {{ include "gopreflight.fullname" . }}
+labels:
+  {{- include "gopreflight.labels" . | nindent 2 }}
+  {{- with .Values.webhook.labels }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- $ann := deepCopy .Values.webhook.annotations }}
+{{- if eq .Values.tls.mode "cert-manager" }}
+{{- $_ := set $ann "cert-manager.io/inject-ca-from" (printf "%s/%s-serving" .Release.Namespace (include "gopreflight.fullname" .)) }}
+{{- end }}
+{{- with $ann }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}

@@ -76,4 +76,10 @@ if [ "${PERF_STAT:-0}" = 1 ]; then
 fi
 # With $(nproc) cores shared by server and wrk, reviews/s cannot exceed cores / (server + wrk CPU per request).
 awk -v n="$(nproc)" -v a="$cpu_us" -v b="$wrk_cpu_us" 'BEGIN {printf "ceiling on this machine: %d reviews/s (%d cores / (%.1f + %.1f us))\n", n * 1e6 / (a + b), n, a, b}'
+# The figures above are only worth something if every request was answered 2xx: errors fail.
+# (The bound on throughput is the gate's: tests/bench/gates/server.sh.)
+if [ -n "$errors" ] || [ "${total:-0}" -eq 0 ]; then
+  echo "bench-server: FAIL: ${errors:-no requests completed}" >&2
+  exit 1
+fi
 

@@ -128,9 +128,13 @@ void* allocate_or_throw(std::size_t n) {
 namespace gopreflight::webhook::server {
 
 std::size_t thread_cache_bytes() noexcept { return tl_cache.bytes; }
+void thread_cache_flush() noexcept { drain(tl_cache); }
 std::size_t thread_cache_limit() noexcept { return kCacheBytes; }
 
 }  // namespace gopreflight::webhook::server
+
+/// For the event loops, which call it only when this object is linked in (a weak reference).
+extern "C" void gopreflight_thread_cache_flush() noexcept { drain(tl_cache); }
 
 void* operator new(std::size_t n) { return allocate_or_throw(n); }
 void* operator new[](std::size_t n) { return allocate_or_throw(n); }

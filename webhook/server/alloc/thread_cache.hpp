@@ -9,5 +9,8 @@ namespace gopreflight::webhook::server {
 std::size_t thread_cache_bytes() noexcept;
 /// The most a thread holds; frees beyond it go to malloc.
 std::size_t thread_cache_limit() noexcept;
+/// Gives the calling thread's cached blocks back to malloc (after a wave of connections, so that
+/// malloc_trim can return their pages; the event loops call it as gopreflight_thread_cache_flush).
+void thread_cache_flush() noexcept;
 
 }  // namespace gopreflight::webhook::server

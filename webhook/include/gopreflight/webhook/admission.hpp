@@ -25,6 +25,7 @@ struct AdmissionRequest {
   std::string api_version;  ///< admission.k8s.io/v1 or admission.k8s.io/v1beta1
   std::string uid;
   std::string kind;         ///< request.kind.kind, e.g. "Deployment"
+  std::string group;        ///< request.kind.group, "" for the core group (Pods)
   std::string resource;     ///< request.resource.resource, e.g. "pods"
   std::string sub_resource;
   std::string name, ns, operation, username;
@@ -35,6 +36,16 @@ struct AdmissionRequest {
 
 /// Reads and type-checks the envelope. Errors name the field: "request.uid: missing".
 Parsed<AdmissionRequest> decode_admission_request(const nlohmann::json& review);
+
+class JsonFilter;  // json_reader.hpp
+
+/// The one reading step of /validate and /mutate: the size limit (kMaxReviewBytes), read_json with
+/// the nesting limit (kMaxJsonDepth) and metadata.managedFields checked but not built, `filter`
+/// (may be null) choosing what else is built, then decode_admission_request. `tree` receives the
+/// document (the request's pointers borrow from it; the caller frees it with release_json). The
+/// error is the 400 text, "AdmissionReview..." naming what was wrong.
+Parsed<AdmissionRequest> read_admission_review(std::string_view body, nlohmann::json& tree,
+                                               JsonFilter* filter = nullptr);
 
 /// The parts of an AdmissionResponse that the engine decides.
 struct AdmissionAnswer {

@@ -23,14 +23,44 @@ struct Selection {
   std::string reason;  ///< "namespace shop is listed", "label gopreflight.io/inject=true", ...
 };
 
-/// Selected when injection is enabled and the namespace is listed, or when the Pod carries the
-/// opt-in label or annotation (Injection::opt_in_key) set to "true"; "false" opts a Pod out.
+/// The one injection decision, used by /mutate and by the initCheck rule for workload templates.
+/// Nothing is selected while injection is disabled (the chart then installs no mutating webhook)
+/// nor on Windows Pods (spec.os.name: windows; gopreflight-check is Linux-only). Otherwise the
+/// opt-in label or annotation (Injection::opt_in_key, label first) decides: "true" selects, "false"
+/// opts out; without it the namespace decides (listed in Injection::namespaces, or "*" listed).
+/// `metadata` and `spec` may be null (read as empty).
+Selection injection_selects(const nlohmann::json* metadata, const nlohmann::json* spec, std::string_view ns,
+                            const Injection& injection);
+
+/// injection_selects for a Pod object; `request_namespace` empty = the Pod's metadata.namespace.
 Selection select_pod(const nlohmann::json& pod, std::string_view request_namespace,
                      const Injection& injection);
 
+/// What /mutate does with a Pod, or with the Pods created from a workload's template.
+struct Plan {
+  bool inject = false;  ///< the init container is added
+  std::string reason;   ///< why (not) injected
+  std::string app;      ///< the app container, when injected
+  std::string error;    ///< the Pod could not be read: not injected, /mutate warns
+};
+
+/// injection_selects plus what else stops the patch: gopreflight-check already present, no app
+/// container (see app_container_name), unreadable containers. build_patch injects exactly when
+/// `inject` is true, so a template that passes initCheck because of it has Pods that pass too.
+Plan injection_plan(const nlohmann::json* metadata, const nlohmann::json* spec, std::string_view ns,
+                    const Injection& injection);
+
 /// The app container: the one named by gopreflight.io/app-container, else the first container.
 /// Empty optional with `error` filled when the Pod has no such container.
+std::optional<std::string> app_container_name(const nlohmann::json* metadata, const nlohmann::json* spec,
+                                              std::string& error);
+/// app_container_name of a Pod object.
 std::optional<std::string> app_container_name(const nlohmann::json& pod, std::string& error);
+
+/// Where gopreflight-check goes in an existing initContainers list: after the last native sidecar
+/// (restartPolicy: Always, e.g. a mesh or database proxy), so a probe through one can reach it;
+/// first when there is none.
+std::size_t init_container_index(const nlohmann::json& init_containers);
 
 /// The init container spec for `app` (image, args, resources, restricted securityContext,
 /// downward API env).
@@ -44,7 +74,7 @@ struct PatchResult {
   std::vector<std::string> notes;                  ///< what was done or skipped, for logs
 };
 
-/// JSONPatch for a Pod: the init container first in initContainers, and (set_go_env) GOMEMLIMIT /
+/// JSONPatch for a Pod: the init container in initContainers (see init_container_index), and (set_go_env) GOMEMLIMIT /
 /// GOMAXPROCS on Go containers lacking them. A Pod that already has the init container gets none.
 PatchResult build_patch(const nlohmann::json& pod, std::string_view request_namespace,
                         const Injection& injection);

@@ -34,6 +34,9 @@ struct Injection {
   std::string image_pull_policy = "IfNotPresent";
   std::string cpu_request = "10m", memory_request = "16Mi", cpu_limit = "100m", memory_limit = "32Mi";
   bool set_go_env = false;  ///< also set GOMEMLIMIT/GOMAXPROCS on Go containers lacking them
+  /// runAsUser 65532 in the init container's securityContext. Off for OpenShift, whose
+  /// restricted-v2 SCC assigns the user and group from the namespace's range (a fixed one is refused).
+  bool set_user_ids = true;
   /// Not a key of its own: Engine::mutate copies goRuntime's ratio here when that section is set.
   double gomemlimit_ratio = 0.9;
   /// Which containers are Go for set_go_env: this Pod annotation ("a,b" or "*"); absent = all.

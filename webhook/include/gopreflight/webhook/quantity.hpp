@@ -1,10 +1,11 @@
 #pragma once
-/// Kubernetes resource quantities ("512Mi", "1.5Gi", "500m", "1e3") and Go's GOMEMLIMIT byte
-/// counts ("1800MiB", "2GiB", "123456", "off"). Pure parsers: strings in, values or errors out.
+/// Kubernetes resource quantities ("512Mi", "1.5Gi", "500m", "1e3"). Pure parser: strings in,
+/// values or errors out.
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "gopreflight/common/go_units.hpp"
 #include "gopreflight/webhook/parsed.hpp"
 
 namespace gopreflight::webhook {
@@ -28,21 +29,12 @@ struct Quantity {
 /// "+" are errors) and at most 19 significant digits are accepted.
 Parsed<Quantity> parse_quantity(std::string_view s);
 
-/// Go's GOMEMLIMIT: a non-negative byte count with an optional suffix B, KiB, MiB, GiB or TiB,
-/// or "off" (no limit). Decimal SI suffixes (MB, GB) and fractions are not Go syntax.
-/// Returns the byte count; "off" gives nullopt inside a successful result.
-struct GoMemLimit {
-  bool off = false;
-  std::int64_t bytes = 0;
-};
-Parsed<GoMemLimit> parse_gomemlimit(std::string_view s);
-
-/// Renders a byte count the way a person would write GOMEMLIMIT: the largest of GiB/MiB/KiB
-/// that divides it exactly, else bytes ("922MiB", "1GiB", "1536").
-std::string format_go_bytes(std::int64_t bytes);
-
-/// `ratio` of `limit_bytes` in GOMEMLIMIT syntax: rounded to the nearest MiB when the result is at
-/// least 16 MiB, else to the nearest KiB, else bytes; never at or above the limit.
-std::string recommend_gomemlimit(std::int64_t limit_bytes, double ratio);
+// GOMEMLIMIT/GOMAXPROCS syntax and advice: the common library's, shared with gopreflight-check.
+using common::format_go_bytes;
+using common::GoMemLimit;
+using common::parse_gomaxprocs;
+using common::parse_gomemlimit;
+using common::recommend_gomaxprocs;
+using common::recommend_gomemlimit;
 
 }  // namespace gopreflight::webhook

@@ -40,7 +40,7 @@ void go_runtime(const PodView& pod, const Policy::GoRuntime& settings, Findings&
 
 /// Rule 6 (initCheck): Pods in the selected namespaces carry the gopreflight-check init
 /// container. `injected_later` is true when /mutate will add it to Pods created from this
-/// template, which then passes.
+/// template (mutate::injection_plan), which then passes.
 void init_check(const PodView& pod, const Policy::InitCheckRequired& settings, std::string_view ns,
                 bool injected_later, Findings& out);
 
@@ -53,8 +53,5 @@ enum class SysctlNamespace { none, net, ipc };
 SysctlNamespace sysctl_namespace(std::string_view normalized_name);
 /// Collapses runs of blanks (space, tab, newline) into one space and trims the ends.
 std::string normalize_whitespace(std::string_view value);
-
-/// Whether /mutate would inject gopreflight-check into Pods with this metadata in namespace `ns`.
-bool injection_applies(const Injection& injection, const nlohmann::json& metadata, std::string_view ns);
 
 }  // namespace gopreflight::webhook::rules

@@ -26,11 +26,12 @@ struct ServeOptions {
   std::optional<std::string> client_ca_file;  ///< --client-ca-file: require client certificates
   std::string log_level = "info";          ///< --log-level trace|debug|info|warn|error|off
   bool dev_self_signed = false;            ///< --dev-self-signed
-  int max_connections = 512;               ///< --max-connections: open at once; later ones wait
+  int max_connections = 4096;              ///< --max-connections: open at once; later ones wait
   int worker_threads = 0;                  ///< --worker-threads: event-loop threads (0: 8 per usable CPU)
   int keep_alive_timeout_s = 120;          ///< --keep-alive-timeout
-  int read_timeout_s = 10;                 ///< --read-timeout (per read; cuts silent clients)
-  int write_timeout_s = 10;                ///< --write-timeout
+  int handshake_timeout_s = 5;             ///< --handshake-timeout: accept to TLS handshake done
+  int read_timeout_s = 10;                 ///< --read-timeout: a whole request (and handshake to first request)
+  int write_timeout_s = 10;                ///< --write-timeout: a whole answer
   std::size_t max_body_bytes = 3 * 1024 * 1024 + 512 * 1024;  ///< --max-body-bytes (413 above)
   int reload_interval_ms = 1000;           ///< --reload-interval-ms: how often files are checked
   int shutdown_delay_s = 0;                ///< --shutdown-delay: keep serving (unready) before closing
@@ -117,6 +118,8 @@ class Metrics {
   /// Connections held by a worker thread, and accepted ones waiting for a free worker.
   std::atomic<long long>& connections_active() { return conn_active_; }
   std::atomic<long long>& connections_queued() { return conn_queued_; }
+  /// Connections the server ended itself, by reason (event_loop.hpp CloseReason).
+  std::atomic<unsigned long long>* connections_closed() { return closed_.data(); }
   std::string render() const;
 
  private:
@@ -142,6 +145,7 @@ class Metrics {
   std::atomic<unsigned long long> policy_ok_{0}, policy_fail_{0}, cert_ok_{0}, cert_fail_{0};
   std::atomic<long long> cert_not_after_{0}, in_flight_{0}, conn_active_{0}, conn_queued_{0};
   std::atomic<bool> ready_{false};
+  std::array<std::atomic<unsigned long long>, 8> closed_{};
 };
 
 }  // namespace gopreflight::webhook::server

@@ -1,1 +1,0 @@
-// Placeholder translation unit so a module with no sources yet still configures.
