@@ -57,14 +57,7 @@ grep_log() { # NAME FILE PATTERN
 }
 
 # --- tools and cluster
-while IFS= read -r line; do
-  case $line in
-    etcd=*) E2E_ETCD=${line#etcd=} ;;
-    kube-apiserver=*) E2E_APISERVER=${line#kube-apiserver=} ;;
-    helm=*) E2E_HELM=${line#helm=} ;;
-  esac
-done < <(bash "$root/tests/e2e/tools/build.sh" etcd kube-apiserver helm)
-export E2E_ETCD E2E_APISERVER E2E_HELM
+e2e_tools  # etcd, kube-apiserver, kubectl and helm of the same release (cached)
 e2e_start_cluster "$work/cluster"
 pki=$work/cluster/pki
 export KAPI_URL=$E2E_APISERVER_URL KAPI_CA=$pki/ca.crt KAPI_CERT=$pki/admin.crt KAPI_KEY=$pki/admin.key
