@@ -171,6 +171,21 @@ cp "$work/pass.yaml" "$work/live.yaml.new" && mv "$work/live.yaml.new" "$work/li
 if E2E_WAIT=10 e2e_wait status_is True; then ok "loop: restoring the threshold flips GoReady back to True"; else bad "loop: still $(cond_field status) after restoring"; fi
 kill -TERM "$reporter_pid"; wait "$reporter_pid" || true; reporter_pid=
 
+# --- an API error never ends the loop: with a refused token it keeps cycling and logging, and
+# recovers when the token file holds a good one again.
+cp "$work/sa/token" "$work/sa/good-loop"
+printf 'refused-token\n' >"$work/sa/token"
+NODE_NAME=$node KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$api_port \
+  "$bin" node-report --path.procfs "$fx/proc" --path.sysfs "$fx/sys" --interval 1s \
+    --token-file "$work/sa/token" --ca-file "$work/sa/ca.crt" --config "$work/pass.yaml" 2>"$work/bad.log" &
+reporter_pid=$!
+errors_twice() { [ "$(grep -c 'HTTP 401' "$work/bad.log")" -ge 2 ]; }
+if E2E_WAIT=10 e2e_wait errors_twice && kill -0 "$reporter_pid"; then ok "loop: 401s are logged cycle after cycle, the process lives on"; else bad "loop: after 401s: $(tail -n 3 "$work/bad.log")"; fi
+hb=$(cond_field lastHeartbeatTime)
+cp "$work/sa/good-loop" "$work/sa/token.new" && mv "$work/sa/token.new" "$work/sa/token"
+if E2E_WAIT=8 e2e_wait heartbeat_not "$hb"; then ok "loop: recovers when the token is good again"; else bad "loop: no heartbeat after the token was fixed: $(tail -n 3 "$work/bad.log")"; fi
+kill -TERM "$reporter_pid"; wait "$reporter_pid" || true; reporter_pid=
+
 # --- refusals
 kapi post /api/v1/namespaces/$ns/serviceaccounts '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"nobody"}}' >/dev/null
 kapi token "$ns" nobody >"$work/sa/nobody"
