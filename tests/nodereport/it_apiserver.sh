@@ -231,5 +231,22 @@ grep_log "taint removed on the transition to True" "$work/log" "taint removed"
 expect_node "taint gone when True, other taint kept" \
   "c['status'] == 'True' and n['spec']['taints'] == json.loads('$taints0')"
 
+# --- the Node is deleted and registered again while the loop runs: the condition comes back on
+# the new object (a fresh lastTransitionTime), no restart needed.
+NODE_NAME=$node KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$api_port \
+  "$bin" node-report --path.procfs "$fx/proc" --path.sysfs "$fx/sys" --interval 1s \
+    --token-file "$work/sa/token" --ca-file "$work/sa/ca.crt" --config "$work/pass.yaml" 2>"$work/re.log" &
+reporter_pid=$!
+E2E_WAIT=10 e2e_wait grep -q "heartbeat; 1 request" "$work/re.log" || bad "re-register: the loop did not start"
+kapi delete /api/v1/nodes/$node
+E2E_WAIT=10 e2e_wait grep -q "HTTP 404" "$work/re.log" || bad "re-register: no 404 logged after the delete"
+sleep 1.1  # so the new object's times differ from the old condition's (second precision)
+kapi post /api/v1/nodes "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"$node\"}}" >/dev/null
+has_condition() { node_json | jq -e '.status.conditions[]? | select(.type=="gopreflight.io/GoReady")' >/dev/null; }
+if E2E_WAIT=10 e2e_wait has_condition; then ok "re-register: the condition is back on the new Node object"; else bad "re-register: no condition on the new Node: $(tail -n 3 "$work/re.log")"; fi
+expect_node "re-register: lastTransitionTime is the new object's, not carried over" \
+  "c['lastTransitionTime'] >= n['metadata']['creationTimestamp']"
+kill -TERM "$reporter_pid"; wait "$reporter_pid" || true; reporter_pid=
+
 e2e_log "node-report against the apiserver: $passed passed, $failed failed"
 [ "$failed" = 0 ]
