@@ -294,7 +294,8 @@ int cli_main(int argc, char** argv) {
   auto* node_report = app.add_subcommand(
       "node-report",
       "Run as a DaemonSet: every --interval, run the node-wide checks (scope node in --list) and set\n"
-      "the Node condition gopreflight.io/GoReady through the Kubernetes API (docs/node-report.md)");
+      "the Node condition gopreflight.io/GoReady through the Kubernetes API (docs/node-report.md).\n"
+      "Also takes the main options --config, --path.procfs, --path.sysfs and --list (node-wide checks).");
   add_node_report_flags(*node_report, nr);
 
   try {
