@@ -248,5 +248,13 @@ expect_node "re-register: lastTransitionTime is the new object's, not carried ov
   "c['lastTransitionTime'] >= n['metadata']['creationTimestamp']"
 kill -TERM "$reporter_pid"; wait "$reporter_pid" || true; reporter_pid=
 
+# --- a Node larger than the reader's 64 KiB cap: reported, and the condition is still written.
+big=$("$py" -c 'import json; print(json.dumps({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "gp-big", "annotations": {"example.com/blob": "x" * 70000}}}))')
+kapi post /api/v1/nodes "$big" >/dev/null
+node=gp-big report --config "$work/pass.yaml"
+[ "$rc" = 1 ] && ok "big Node: exit 1 (an error was reported)" || bad "big Node: exit $rc"
+grep_log "big Node: the cap is named" "$work/log" "the Node object is larger than 64 KiB"
+node=gp-big expect_node "big Node: the condition is written anyway" "c and c['status'] == 'True'"
+
 e2e_log "node-report against the apiserver: $passed passed, $failed failed"
 [ "$failed" = 0 ]
