@@ -226,6 +226,12 @@ report --config "$work/fail.yaml" --manage-taint
 [ "$rc" = 0 ] && ok "taint on: exit 0" || { bad "taint on: exit $rc"; cat "$work/log" >&2; }
 expect_node "taint on while False, other taint kept" \
   "c['status'] == 'False' and n['spec']['taints'] == json.loads('$taints0') + [{'key': 'gopreflight.io/not-ready', 'effect': 'NoSchedule'}]"
+# A reading that cannot be made: Unknown (never True), and the taint is left as it is.
+cp -r "$fx" "$work/fx-unknown"
+rm "$work/fx-unknown/proc/sys/kernel/pid_max"
+fx=$work/fx-unknown report --config "$work/pass.yaml" --manage-taint
+expect_node "an unreadable file: Unknown with the reason, taint left on" \
+  "c['status'] == 'Unknown' and c['reason'] == 'KernelPidMaxUnreadable' and 'kernel.pid_max: could not be read: reading ' in c['message'] and {'key': 'gopreflight.io/not-ready', 'effect': 'NoSchedule'} in n['spec']['taints']"
 report --config "$work/pass.yaml" --manage-taint
 grep_log "taint removed on the transition to True" "$work/log" "taint removed"
 expect_node "taint gone when True, other taint kept" \
