@@ -163,6 +163,12 @@ CycleOutcome Reporter::cycle() {
     auto r = with_retries("PATCH " + path, [&] { return api_.request("PATCH", path, kStrategicMerge, body); },
                           out, [](const ApiResponse& a) { return a.status == 200; });
     if (!r) {
+      if (r.error().find(": HTTP 404:") != std::string::npos) {
+        // The Node is gone (deleted, perhaps re-registered): read it afresh next cycle, with
+        // whatever condition the new object has.
+        have_node_ = false;
+        last_written_.reset();
+      }
       out.errors.push_back(r.error());
       return out;  // the next cycle tries again (last_written_ unchanged)
     }

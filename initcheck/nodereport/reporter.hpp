@@ -25,6 +25,9 @@ struct ReporterOptions {
   std::string node_name;
   std::chrono::milliseconds interval{60000};
   bool manage_taint = false;  ///< gopreflight.io/not-ready:NoSchedule while False
+  /// Events about a Node must be in "default" (the kubelet's): the apiserver refuses an Event
+  /// whose involvedObject has no namespace in any other namespace (422, "involvedObject.namespace
+  /// ... does not match event.namespace"), as tests/nodereport found.
   std::string event_namespace = "default";
   std::string config_file;    ///< re-read every cycle (a mounted ConfigMap changes in place)
   HostPaths paths;

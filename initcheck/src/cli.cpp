@@ -155,7 +155,6 @@ struct NodeReportFlags {
   std::string request_timeout = "10s";
   bool manage_taint = false;
   bool once = false;
-  std::string event_namespace = "default";
   std::string api_host = env_or("KUBERNETES_SERVICE_HOST", "");
   std::string api_port = env_or("KUBERNETES_SERVICE_PORT", "443");
   std::string token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
@@ -167,8 +166,6 @@ void add_node_report_flags(CLI::App& sub, NodeReportFlags& f) {
   sub.add_option("--interval", f.interval, "Time between report cycles (default 60s)");
   sub.add_flag("--manage-taint", f.manage_taint,
                "Keep the taint gopreflight.io/not-ready:NoSchedule on the Node while GoReady is False");
-  sub.add_option("--event-namespace", f.event_namespace,
-                 "Namespace of the Events about the Node (default \"default\", as the kubelet's)");
   sub.add_option("--apiserver-host", f.api_host, "apiserver address (default $KUBERNETES_SERVICE_HOST)");
   sub.add_option("--apiserver-port", f.api_port, "apiserver port (default $KUBERNETES_SERVICE_PORT or 443)");
   sub.add_option("--token-file", f.token_file, "Service-account token, re-read when it changes");
@@ -205,7 +202,6 @@ bool sleep_until_signal(std::chrono::milliseconds d) {
 int run_node_report(const NodeReportFlags& f, const std::string& config_file, const HostPaths& paths) {
   if (f.node_name.empty()) return usage_error("node-report: --node-name is required (or NODE_NAME from the downward API spec.nodeName)");
   if (!valid_k8s_name(f.node_name)) return usage_error("node-report: --node-name \"" + f.node_name + "\" is not a valid Node name");
-  if (!valid_k8s_name(f.event_namespace)) return usage_error("node-report: --event-namespace \"" + f.event_namespace + "\" is not a valid namespace");
   if (f.api_host.empty()) return usage_error("node-report: --apiserver-host is required (or KUBERNETES_SERVICE_HOST, set in every Pod)");
   auto port = nodereport::parse_port(f.api_port);
   if (!port) return usage_error("node-report: --apiserver-port: " + port.error());
@@ -237,7 +233,6 @@ int run_node_report(const NodeReportFlags& f, const std::string& config_file, co
   opts.node_name = f.node_name;
   opts.interval = *interval;
   opts.manage_taint = f.manage_taint;
-  opts.event_namespace = f.event_namespace;
   opts.config_file = config_file;
   opts.paths = paths;
   SystemClock clock;
@@ -294,7 +289,8 @@ int cli_main(int argc, char** argv) {
   auto* node_report = app.add_subcommand(
       "node-report",
       "Run as a DaemonSet: every --interval, run the node-wide checks (scope node in --list) and set\n"
-      "the Node condition gopreflight.io/GoReady through the Kubernetes API (docs/node-report.md)");
+      "the Node condition gopreflight.io/GoReady through the Kubernetes API (docs/node-report.md).\n"
+      "Also takes the main options --config, --path.procfs, --path.sysfs and --list (node-wide checks).");
   add_node_report_flags(*node_report, nr);
 
   try {

@@ -57,14 +57,7 @@ grep_log() { # NAME FILE PATTERN
 }
 
 # --- tools and cluster
-while IFS= read -r line; do
-  case $line in
-    etcd=*) E2E_ETCD=${line#etcd=} ;;
-    kube-apiserver=*) E2E_APISERVER=${line#kube-apiserver=} ;;
-    helm=*) E2E_HELM=${line#helm=} ;;
-  esac
-done < <(bash "$root/tests/e2e/tools/build.sh" etcd kube-apiserver helm)
-export E2E_ETCD E2E_APISERVER E2E_HELM
+e2e_tools  # etcd, kube-apiserver, kubectl and helm of the same release (cached)
 e2e_start_cluster "$work/cluster"
 pki=$work/cluster/pki
 export KAPI_URL=$E2E_APISERVER_URL KAPI_CA=$pki/ca.crt KAPI_CERT=$pki/admin.crt KAPI_KEY=$pki/admin.key
@@ -168,12 +161,29 @@ E2E_WAIT=10 e2e_wait grep -q "heartbeat; 1 request" "$work/rot.log" || bad "rota
 ln -s token.c "$work/sa/live-token.new" && mv -T "$work/sa/live-token.new" "$work/sa/live-token"
 sleep 1.5
 kapi delete /api/v1/namespaces/$ns/secrets/tok-b
-sleep 0.5
+# The apiserver caches a token's successful authentication for 10 s: wait past that, so a reporter
+# still sending token B would get 401s here.
+sleep 11
 hb=$(cond_field lastHeartbeatTime)
 if E2E_WAIT=6 e2e_wait heartbeat_not "$hb"; then ok "rotation: heartbeats go on with the new token after the old one is revoked"; else bad "rotation: no heartbeat after the old token was revoked"; tail -n 5 "$work/rot.log" >&2; fi
 if grep -q "HTTP 401" "$work/rot.log"; then bad "rotation: a 401 was logged (the old token was still in use)"; grep "HTTP 401" "$work/rot.log" | head -3 >&2; else ok "rotation: no 401"; fi
 cp "$work/pass.yaml" "$work/live.yaml.new" && mv "$work/live.yaml.new" "$work/live.yaml"
 if E2E_WAIT=10 e2e_wait status_is True; then ok "loop: restoring the threshold flips GoReady back to True"; else bad "loop: still $(cond_field status) after restoring"; fi
+kill -TERM "$reporter_pid"; wait "$reporter_pid" || true; reporter_pid=
+
+# --- an API error never ends the loop: with a refused token it keeps cycling and logging, and
+# recovers when the token file holds a good one again.
+cp "$work/sa/token" "$work/sa/good-loop"
+printf 'refused-token\n' >"$work/sa/token"
+NODE_NAME=$node KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$api_port \
+  "$bin" node-report --path.procfs "$fx/proc" --path.sysfs "$fx/sys" --interval 1s \
+    --token-file "$work/sa/token" --ca-file "$work/sa/ca.crt" --config "$work/pass.yaml" 2>"$work/bad.log" &
+reporter_pid=$!
+errors_twice() { [ "$(grep -c 'HTTP 401' "$work/bad.log")" -ge 2 ]; }
+if E2E_WAIT=10 e2e_wait errors_twice && kill -0 "$reporter_pid"; then ok "loop: 401s are logged cycle after cycle, the process lives on"; else bad "loop: after 401s: $(tail -n 3 "$work/bad.log")"; fi
+hb=$(cond_field lastHeartbeatTime)
+cp "$work/sa/good-loop" "$work/sa/token.new" && mv "$work/sa/token.new" "$work/sa/token"
+if E2E_WAIT=8 e2e_wait heartbeat_not "$hb"; then ok "loop: recovers when the token is good again"; else bad "loop: no heartbeat after the token was fixed: $(tail -n 3 "$work/bad.log")"; fi
 kill -TERM "$reporter_pid"; wait "$reporter_pid" || true; reporter_pid=
 
 # --- refusals
@@ -216,10 +226,41 @@ report --config "$work/fail.yaml" --manage-taint
 [ "$rc" = 0 ] && ok "taint on: exit 0" || { bad "taint on: exit $rc"; cat "$work/log" >&2; }
 expect_node "taint on while False, other taint kept" \
   "c['status'] == 'False' and n['spec']['taints'] == json.loads('$taints0') + [{'key': 'gopreflight.io/not-ready', 'effect': 'NoSchedule'}]"
+# A reading that cannot be made: Unknown (never True), and the taint is left as it is.
+cp -r "$fx" "$work/fx-unknown"
+rm "$work/fx-unknown/proc/sys/kernel/pid_max"
+fx=$work/fx-unknown report --config "$work/pass.yaml" --manage-taint
+expect_node "an unreadable file: Unknown with the reason, taint left on" \
+  "c['status'] == 'Unknown' and c['reason'] == 'KernelPidMaxUnreadable' and 'kernel.pid_max: could not be read: reading ' in c['message'] and {'key': 'gopreflight.io/not-ready', 'effect': 'NoSchedule'} in n['spec']['taints']"
 report --config "$work/pass.yaml" --manage-taint
 grep_log "taint removed on the transition to True" "$work/log" "taint removed"
 expect_node "taint gone when True, other taint kept" \
   "c['status'] == 'True' and n['spec']['taints'] == json.loads('$taints0')"
+
+# --- the Node is deleted and registered again while the loop runs: the condition comes back on
+# the new object (a fresh lastTransitionTime), no restart needed.
+NODE_NAME=$node KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$api_port \
+  "$bin" node-report --path.procfs "$fx/proc" --path.sysfs "$fx/sys" --interval 1s \
+    --token-file "$work/sa/token" --ca-file "$work/sa/ca.crt" --config "$work/pass.yaml" 2>"$work/re.log" &
+reporter_pid=$!
+E2E_WAIT=10 e2e_wait grep -q "heartbeat; 1 request" "$work/re.log" || bad "re-register: the loop did not start"
+kapi delete /api/v1/nodes/$node
+E2E_WAIT=10 e2e_wait grep -q "HTTP 404" "$work/re.log" || bad "re-register: no 404 logged after the delete"
+sleep 1.1  # so the new object's times differ from the old condition's (second precision)
+kapi post /api/v1/nodes "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"$node\"}}" >/dev/null
+has_condition() { node_json | jq -e '.status.conditions[]? | select(.type=="gopreflight.io/GoReady")' >/dev/null; }
+if E2E_WAIT=10 e2e_wait has_condition; then ok "re-register: the condition is back on the new Node object"; else bad "re-register: no condition on the new Node: $(tail -n 3 "$work/re.log")"; fi
+expect_node "re-register: lastTransitionTime is the new object's, not carried over" \
+  "c['lastTransitionTime'] >= n['metadata']['creationTimestamp']"
+kill -TERM "$reporter_pid"; wait "$reporter_pid" || true; reporter_pid=
+
+# --- a Node larger than the reader's 64 KiB cap: reported, and the condition is still written.
+big=$("$py" -c 'import json; print(json.dumps({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "gp-big", "annotations": {"example.com/blob": "x" * 70000}}}))')
+kapi post /api/v1/nodes "$big" >/dev/null
+node=gp-big report --config "$work/pass.yaml"
+[ "$rc" = 1 ] && ok "big Node: exit 1 (an error was reported)" || bad "big Node: exit $rc"
+grep_log "big Node: the cap is named" "$work/log" "the Node object is larger than 64 KiB"
+node=gp-big expect_node "big Node: the condition is written anyway" "c and c['status'] == 'True'"
 
 e2e_log "node-report against the apiserver: $passed passed, $failed failed"
 [ "$failed" = 0 ]

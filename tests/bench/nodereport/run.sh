@@ -21,13 +21,7 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; e2e_stop_cluster; rm -rf "$work"; }
 trap cleanup EXIT
 
-while IFS= read -r line; do
-  case $line in
-    etcd=*) E2E_ETCD=${line#etcd=} ;;
-    kube-apiserver=*) E2E_APISERVER=${line#kube-apiserver=} ;;
-  esac
-done < <(bash "$root/tests/e2e/tools/build.sh" etcd kube-apiserver)
-export E2E_ETCD E2E_APISERVER
+e2e_tools  # etcd, kube-apiserver, kubectl and helm of the same release (cached)
 e2e_start_cluster "$work/cluster" 2>/dev/null
 pki=$work/cluster/pki
 export KAPI_URL=$E2E_APISERVER_URL KAPI_CA=$pki/ca.crt KAPI_CERT=$pki/admin.crt KAPI_KEY=$pki/admin.key
