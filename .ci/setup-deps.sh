@@ -26,6 +26,7 @@ test_pkgs=(
   podman
   postgresql
   procps
+  prometheus
   python3
   python3-yaml
   redis-server

@@ -8,6 +8,7 @@
 #   - every rendering, and deploy/ and deploy/cert-manager/ (kubectl kustomize), accepted by the
 #     apiserver with `kubectl apply --dry-run=server` (cert-manager's Certificate and Issuer, the
 #     Prometheus Operator's ServiceMonitor and PrometheusRule against their real CRDs: crds.sh);
+#   - the PrometheusRule's alerts under promtool (check rules, and test rules with fake series);
 #   - helm install + upgrade for real: the Helm-made certificate and caBundle survive the upgrade;
 #   - the policy-check hook: a broken policy fails `helm upgrade` and the running policy stays
 #     (the hook Job's container is run by this script in place of a kubelet: see policy_hook_runner);
@@ -115,6 +116,11 @@ for c in "${cases[@]}"; do
     bad "helm template ($c) failed: $(cat "$work/err")"
   fi
 done
+# The alerts, judged by promtool (prometheus package): expressions parse, and each fires when it
+# should and not otherwise (alerts_test.py). Rendered as release "gopreflight", whose series it fakes.
+helm template gopreflight "$chart" --namespace gopreflight -f "$here/values/everything.yaml" >"$work/alerts.yaml" &&
+  check "PrometheusRule: promtool check rules and test rules (down, denials rising, certificate expiry)" \
+    "$py" "$here/alerts_test.py" "$work/alerts.yaml" || bad "helm template for the alerts failed"
 # The Helm-made serving certificate is signed by the caBundle's CA for <svc>.<ns>.svc.
 "$py" - "$work/default.yaml" "$work" <<'EOF'
 import base64, sys, yaml
@@ -160,6 +166,7 @@ refuse "apiserver refuses a broken rendering (sideEffects: Sometimes)" "sideEffe
 # hook handling, the apiserver.
 policy_hook_runner() { # NAMESPACE JOB
   local ns=$1 job=$2 dir args mount cm rc now
+  set +e   # a background loop: lint exits 1 on purpose, and a kubectl call may race a deletion
   while :; do
     if kubectl -n "$ns" get job "$job" -o jsonpath='{.status.conditions[*].type}' >"$work/hook-cond" 2>/dev/null &&
        [ ! -s "$work/hook-cond" ]; then
@@ -193,6 +200,11 @@ if helm install gp "$chart" --namespace gp-system --create-namespace >"$work/ins
   ok "helm install into the apiserver"
   grep -q 'gopreflight.io/enforce=true' "$work/install.out" && ok "NOTES.txt tells how to opt a namespace in" ||
     bad "NOTES.txt lacks the opt-in command: $(cat "$work/install.out")"
+  # Its try-a-manifest Pod runs in the release namespace (never checked, so gopreflight does not deny
+  # its own throwaway Pod) with -i (stdin reaches review; without it review reads nothing, exit 2).
+  grep -q 'kubectl -n gp-system run gopreflight-review .* -i .* -- review -n NAMESPACE -f - < app.yaml' "$work/install.out" &&
+    ok "NOTES.txt's kubectl run is in the release namespace, with -i and review -n" ||
+    bad "NOTES.txt's kubectl run line: $(grep 'kubectl.*run' "$work/install.out")"
   crt1=$(kubectl -n gp-system get secret gp-gopreflight-tls -o jsonpath='{.data.tls\.crt}')
   ca1=$(bundle_of)
   [ -n "$crt1" ] && [ "$ca1" = "$(kubectl -n gp-system get secret gp-gopreflight-tls -o jsonpath='{.data.ca\.crt}')" ] &&
@@ -220,7 +232,7 @@ if helm install gp "$chart" --namespace gp-system --create-namespace >"$work/ins
 else
   bad "helm install failed: $(cat "$work/install.out")"
 fi
-kill "$runner_pid" 2>/dev/null; wait "$runner_pid" 2>/dev/null
+kill "$runner_pid" 2>/dev/null || true; wait "$runner_pid" 2>/dev/null || true
 
 # deploy/ for real, then gen-certs.sh: Secret made and the caBundle patched in.
 # (Namespace gopreflight exists from above; deleting it would hang without a namespace controller.)

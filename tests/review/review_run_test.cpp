@@ -1,6 +1,7 @@
 // Judging manifests with the real engine and the built-in policy; statuses and exit codes.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 #include <string>
@@ -199,5 +200,37 @@ TEST_SUITE("review_run") {
     CHECK(o.line_of("spec.securityContext.sysctls") == 5);
     CHECK(o.line_of("status") == 1);
     CHECK(o.line_of("") == 1);
+  }
+
+  TEST_CASE("rule_ids() covers every rule a finding names (--skip-rule and docs/policy/ rely on it)") {
+    // A policy with every section, and manifests that trip each rule.
+    auto parsed = parse_policy(
+        "apiVersion: gopreflight.io/v1alpha1\nkind: Policy\n"
+        "podSecurity: {level: restricted}\n"
+        "requiredSysctls: [{name: net.ipv4.tcp_fin_timeout, max: 30}]\n"
+        "securityContext: {readOnlyRootFilesystem: true}\n"
+        "goRuntime: {mode: enforce}\n"
+        "initCheck: {namespaces: [shop]}\n",
+        "all.yaml");
+    REQUIRE(parsed.policy);
+    const Engine engine(parsed.policy);
+    std::istringstream none;
+    auto r = run(engine, read_inputs({kData}, none));
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n"
+        "  securityContext: {sysctls: [{name: vm.max_map_count, value: '1'}]}\n"
+        "  containers: [{name: c, image: i}]\n";
+    auto extra = run(engine, read_text(pod, "p.yaml"));
+    std::set<std::string> seen;
+    for (const auto* report : {&r, &extra})
+      for (const auto& o : report->objects)
+        for (const auto* list : {&o.decision.violations, &o.decision.warnings, &o.decision.audits})
+          for (const auto& f : *list) seen.insert(f.rule);
+    const auto& ids = rule_ids();
+    for (const auto& rule : seen) {
+      CAPTURE(rule);
+      CHECK(std::find(ids.begin(), ids.end(), rule) != ids.end());
+    }
+    CHECK(seen.size() == ids.size());  // every rule fired, so the check above saw them all
   }
 }

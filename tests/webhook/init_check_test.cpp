@@ -14,23 +14,21 @@ TEST_SUITE("rules") {
     TestPod with(pod_with_spec({{"containers", json::array({{{"name", "app"}}})},
                                 {"initContainers", json::array({{{"name", "gopreflight-check"}}})}}));
     rules::Findings out;
-    rules::init_check(without.view, s, "shop", false, out);
+    rules::init_check(without.view, s, "shop", out);
     REQUIRE(out.size() == 1);
     CHECK(out[0].path == "spec.initContainers");
     CHECK(out[0].rule == "initCheck");
     CHECK(out[0].mode == "enforce");
     CHECK(out[0].message.find("gopreflight-check") != std::string::npos);
     out.clear();
-    rules::init_check(with.view, s, "shop", false, out);
+    rules::init_check(with.view, s, "shop", out);
     CHECK(out.empty());
-    rules::init_check(without.view, s, "other", false, out);  // namespace not selected
-    CHECK(out.empty());
-    rules::init_check(without.view, s, "shop", true, out);  // /mutate will inject it
+    rules::init_check(without.view, s, "other", out);  // namespace not selected
     CHECK(out.empty());
     s.namespaces.clear();  // all namespaces
     s.container_name = "preflight";
     s.mode = Mode::audit;
-    rules::init_check(with.view, s, "anything", false, out);
+    rules::init_check(with.view, s, "anything", out);
     REQUIRE(out.size() == 1);
     CHECK(out[0].mode == "audit");
     CHECK(out[0].check == "preflight");

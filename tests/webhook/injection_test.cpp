@@ -140,6 +140,11 @@ TEST_SUITE("rules") {
     star->injection.namespaces = {"*"};
     CHECK(Engine(star).evaluate_object(base, info).allowed);
 
+    // A policy that requires another container name is not satisfied by the injected one.
+    auto other_name = std::make_shared<Policy>(*policy);
+    other_name->init_check->container_name = "preflight";
+    CHECK_FALSE(Engine(other_name).evaluate_object(base, info).allowed);
+
     auto off = std::make_shared<Policy>(*policy);
     off->injection.enabled = false;
     json opted_in = base;

@@ -148,6 +148,17 @@ TEST_SUITE("invariant") {
     Policy only_init;
     only_init.init_check = Policy::InitCheckRequired{};
     bases.push_back(only_init);
+    Policy other_name = only_init;  // requires a container the injector does not add
+    other_name.init_check->container_name = "preflight";
+    bases.push_back(other_name);
+    Policy user_range = only_init;  // a runAsUser range the injected container's 65532 is outside of
+    Policy::SecurityContextRule sc;
+    sc.run_as_non_root = true;
+    sc.run_as_user_min = 100000;
+    sc.read_only_root_filesystem = true;
+    sc.allow_privilege_escalation = false;
+    user_range.security_context = sc;
+    bases.push_back(user_range);
 
     const std::vector<std::vector<std::string>> ns_lists = {{}, {"NS"}, {"*"}, {"elsewhere"}};
     const std::vector<std::pair<const char*, const char*>> opt = {

@@ -2,6 +2,7 @@
 // mutated (workload templates are left alone: their Pods come through here too). Mutation never
 // denies; an undecodable review is a 400, read by the same step with the same limits as /validate.
 #include <string>
+#include <utility>
 
 #include "gopreflight/webhook/admission.hpp"
 #include "gopreflight/webhook/engine.hpp"
@@ -40,13 +41,13 @@ ReviewOutcome Engine::mutate(std::string_view text) const {
   } release{tree};
   auto req = read_admission_review(text, tree);
   if (!req) return bad_request(req.error);
-  ReviewOutcome out;
-  out.uid = req->uid;
-  out.kind = req->kind;
-  out.ns = req->ns;
-  out.name = req->name;
-  out.operation = req->operation;
-  out.user = req->username;
+  ReviewOutcome out;  // the request's copies are not needed after this
+  out.uid = std::move(req.value->uid);
+  out.kind = std::move(req.value->kind);
+  out.ns = std::move(req.value->ns);
+  out.name = std::move(req.value->name);
+  out.operation = std::move(req.value->operation);
+  out.user = std::move(req.value->username);
   out.allowed = true;
   const std::string& api_version = req->api_version;
 
@@ -66,9 +67,7 @@ ReviewOutcome Engine::mutate(std::string_view text) const {
           if (out.name.empty() && !str(*md, "generateName").empty()) out.name = str(*md, "generateName") + "*";
         }
       }
-      Injection inj = policy_->injection;
-      if (policy_->go_runtime) inj.gomemlimit_ratio = policy_->go_runtime->gomemlimit_ratio;
-      const mutate::PatchResult pr = mutate::build_patch(*obj, out.ns, inj);
+      const mutate::PatchResult pr = mutate::build_patch(*obj, out.ns, mutate::effective_injection(*policy_));
       if (!pr.error.empty()) {
         warnings.push_back("gopreflight: gopreflight-check not injected: " + pr.error);
         out.error = pr.error;

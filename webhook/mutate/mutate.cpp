@@ -176,6 +176,12 @@ std::optional<std::string> app_container_name(const json& pod, std::string& erro
   return app_container_name(member(pod, "metadata"), member(pod, "spec"), error);
 }
 
+Injection effective_injection(const Policy& policy) {
+  Injection inj = policy.injection;
+  if (policy.go_runtime) inj.gomemlimit_ratio = policy.go_runtime->gomemlimit_ratio;
+  return inj;
+}
+
 Plan injection_plan(const json* metadata, const json* spec, std::string_view ns, const Injection& inj) {
   Plan p;
   if (spec == nullptr || !spec->is_object()) {

@@ -8,13 +8,11 @@ namespace gopreflight::webhook::rules {
 /*
  * Policy: in the listed namespaces (all when the list is empty), a Pod must run an init container
  * named `container_name` (gopreflight-check), so a node that would hurt the Go service stops the
- * Pod before it starts. A workload template passes when /mutate will inject the container into
- * its Pods (`injected_later`, from mutate::injection_plan: the decision /mutate itself takes),
- * because mutation runs before validation when those Pods are created.
+ * Pod before it starts. A workload template is judged as /mutate will make its Pods (the engine
+ * applies the injection first, see as_mutated in engine.cpp), so it passes exactly when its Pods do.
  */
-void init_check(const PodView& pod, const Policy::InitCheckRequired& s, std::string_view ns, bool injected_later,
-                Findings& out) {
-  if (pod.spec == nullptr || injected_later) return;
+void init_check(const PodView& pod, const Policy::InitCheckRequired& s, std::string_view ns, Findings& out) {
+  if (pod.spec == nullptr) return;
   if (!s.namespaces.empty() && std::find(s.namespaces.begin(), s.namespaces.end(), ns) == s.namespaces.end()) return;
   for (const auto& c : detail::containers_of(pod, {"initContainers"})) {
     if (c.name == s.container_name) return;

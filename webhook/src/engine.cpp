@@ -254,19 +254,35 @@ bool contains(const std::vector<std::string>& list, std::string_view v) {
 }
 
 /// Runs every rule of the policy on one Pod view, in a fixed order (the rule registry).
-void run_rules(const Policy& p, const PodView& view, std::string_view ns, bool is_template,
-               rules::Findings& out) {
+void run_rules(const Policy& p, const PodView& view, std::string_view ns, rules::Findings& out) {
   if (p.pod_security) rules::pod_security(view, *p.pod_security, out);
   rules::required_sysctls(view, p.required_sysctls, out);
   rules::unsettable_sysctls(view, p.unsettable_sysctls_mode,
                             p.pod_security ? p.pod_security->version : pss::Version{}, out);
   if (p.security_context) rules::security_context(view, *p.security_context, out);
   if (p.go_runtime) rules::go_runtime(view, *p.go_runtime, out);
-  if (p.init_check) {
-    // A template passes when /mutate will inject its Pods: the same decision /mutate takes.
-    const bool injected_later = is_template && mutate::injection_plan(view.metadata, view.spec, ns, p.injection).inject;
-    rules::init_check(view, *p.init_check, ns, injected_later, out);
-  }
+  if (p.init_check) rules::init_check(view, *p.init_check, ns, out);
+}
+
+/// A workload's Pod template as /mutate will make its Pods (the init container, and Go env with
+/// setGoEnv), so the template gets exactly its Pods' verdict: a workload is never admitted whose
+/// Pods are then refused (e.g. for the injected container under a securityContext rule). False
+/// when /mutate leaves the Pods alone (mutate::injection_plan, the decision /mutate takes).
+[[gnu::noinline]] bool as_mutated(const Policy& policy, const PodView& view, std::string_view ns, json& pod,
+                                   PodView& out) {
+  if (!mutate::injection_plan(view.metadata, view.spec, ns, policy.injection).inject) return false;
+  const Injection inj = mutate::effective_injection(policy);
+  pod = json::object();
+  pod["metadata"] = *view.metadata;
+  pod["spec"] = *view.spec;
+  const mutate::PatchResult r = mutate::build_patch(pod, ns, inj);
+  if (!r.error.empty() || r.patch.empty()) return false;
+  pod = pod.patch(r.patch);
+  out.metadata = &pod["metadata"];
+  out.spec = &pod["spec"];
+  out.metadata_path = view.metadata_path;
+  out.spec_path = view.spec_path;
+  return true;
 }
 
 ObjectDecision decide(const Policy& policy, const json& object, std::string_view kind, const RequestInfo& info) {
@@ -370,7 +386,14 @@ ObjectDecision decide(const Policy& policy, const json& object, std::string_view
 
   rules::Findings findings;
   try {
-    run_rules(policy, view, d.ns, extracted->is_template, findings);
+    if (extracted->is_template && policy.injection.enabled) {  // else nothing is injected: no copies
+      json mutated_pod;
+      PodView mutated_view;
+      const bool mutated = as_mutated(policy, view, d.ns, mutated_pod, mutated_view);
+      run_rules(policy, mutated ? mutated_view : view, d.ns, findings);
+    } else {
+      run_rules(policy, view, d.ns, findings);
+    }
   } catch (const std::exception& e) {  // a rule met a shape check_pod_shape let through
     d.error = std::string("evaluating the Pod: ") + e.what();
     return d;

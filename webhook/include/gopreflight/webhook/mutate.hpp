@@ -50,6 +50,10 @@ struct Plan {
 Plan injection_plan(const nlohmann::json* metadata, const nlohmann::json* spec, std::string_view ns,
                     const Injection& injection);
 
+/// The policy's injection section as /mutate applies it: goRuntime's gomemlimitRatio, when that
+/// rule is configured, is the ratio setGoEnv uses.
+Injection effective_injection(const Policy& policy);
+
 /// The app container: the one named by gopreflight.io/app-container, else the first container.
 /// Empty optional with `error` filled when the Pod has no such container.
 std::optional<std::string> app_container_name(const nlohmann::json* metadata, const nlohmann::json* spec,

@@ -39,10 +39,8 @@ void security_context(const PodView& pod, const Policy::SecurityContextRule& set
 void go_runtime(const PodView& pod, const Policy::GoRuntime& settings, Findings& out);
 
 /// Rule 6 (initCheck): Pods in the selected namespaces carry the gopreflight-check init
-/// container. `injected_later` is true when /mutate will add it to Pods created from this
-/// template (mutate::injection_plan), which then passes.
-void init_check(const PodView& pod, const Policy::InitCheckRequired& settings, std::string_view ns,
-                bool injected_later, Findings& out);
+/// container. Workload templates reach it as /mutate will make their Pods (engine.cpp).
+void init_check(const PodView& pod, const Policy::InitCheckRequired& settings, std::string_view ns, Findings& out);
 
 // Helpers shared by rules, tests and policy lint.
 
