@@ -68,9 +68,11 @@ stage unit "unit tests"
 ctest --test-dir "$build" --output-on-failure --no-tests=error -L unit -j"$jobs"
 
 # The unit tests again, built with ASan and UBSan (no benchmarks: all that is built is the two
-# programs and the tests).
+# programs and the tests). Without -Werror: the build above holds the warnings; with
+# -fsanitize, g++ 12 warns "may be used uninitialized" inside libstdc++'s <regex> (false
+# positives in std::function moves) and would stop this build.
 if stage asan "unit tests under ASan/UBSan"; then
-  cmake -S . -B "$asan_build" -G Ninja -DGOPREFLIGHT_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  cmake -S . -B "$asan_build" -G Ninja -DGOPREFLIGHT_WERROR=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DGOPREFLIGHT_SANITIZE=ON -DGOPREFLIGHT_BENCH=OFF >/dev/null
   cmake --build "$asan_build" -j"$jobs"
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
