@@ -228,7 +228,8 @@ def main():
         expect(vwc["metadata"]["labels"].get("example.com/tier") == "admission", "labels")
         mwc = one(docs, "MutatingWebhookConfiguration")
         for h in mwc.get("webhooks", []):
-            expect([m["name"] for m in h.get("matchConditions", [])] == ["not-system-users"], f"mutating matchConditions {h['name']}")
+            want = (["opted-in"] if h["name"] == "inject-pods.gopreflight.io" else []) + ["not-system-users"]
+            expect([m["name"] for m in h.get("matchConditions", [])] == want, f"mutating matchConditions {h['name']}")
         expect(policy.get("injection", {}).get("setUserIds") is False, "openshift: injection.setUserIds false")
         sm = one(docs, "ServiceMonitor")
         ep = sm.get("spec", {}).get("endpoints", [{}])[0]
@@ -288,6 +289,14 @@ def main():
                    and h.get("reinvocationPolicy") == "IfNeeded", f"mutating settings {h.get('name')}")
             expect(h["clientConfig"].get("caBundle") == ca and h["clientConfig"]["service"]["path"] == "/mutate",
                    "mutating clientConfig")
+        # The opt-in is a label or an annotation (the engine's decision takes either), so the
+        # webhook selects with a CEL condition over both, never a label-only objectSelector.
+        opt = hooks.get("inject-pods.gopreflight.io", {})
+        cond = [m for m in opt.get("matchConditions", []) if m["name"] == "opted-in"]
+        expect("objectSelector" not in opt and len(cond) == 1
+               and "object.metadata.labels" in cond[0]["expression"]
+               and "object.metadata.annotations" in cond[0]["expression"],
+               "inject-pods selects label or annotation opt-in with a matchCondition")
         nsw = hooks.get("inject-namespaces.gopreflight.io", {})
         expect(selector_exprs(nsw.get("namespaceSelector", {})).get("kubernetes.io/metadata.name")
                == ("In", ("shop", "payments")), "injection namespaces, minus the excluded kube-system")
