@@ -84,7 +84,9 @@ struct Parser {
   Result<bool> each_key(const YAML::Node& map, const std::string& where, F&& f) const {
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& k = it->first;
+      // A copy: the iterator's -> yields a temporary pair, so a reference to its key dangles
+      // (ASan: stack-use-after-scope in the unit tests).
+      const YAML::Node k = it->first;
       if (!k.IsScalar()) return at(k, where + ": keys must be plain names");
       const auto key = k.Scalar();
       if (!seen.insert(key).second) return at(k, where + ": duplicate key \"" + key + "\"");
