@@ -146,6 +146,12 @@ kapi post /api/v1/namespaces/$ns/secrets '{"apiVersion":"v1","kind":"Secret","me
 kapi post /api/v1/namespaces/$ns/secrets '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"tok-c"}}' >/dev/null
 kapi token "$ns" "$sa" tok-b >"$work/sa/token.b"
 kapi token "$ns" "$sa" tok-c >"$work/sa/token.c"
+# At least one unchanged cycle must have run before the stop (checked below): wait for it, up to
+# 10 s, or a fast SIGTERM after the transition leaves nothing to check.
+for _ in $(seq 100); do
+  grep -qF "False (KernelPidMax) heartbeat" "$work/loop.log" && break
+  sleep 0.1
+done
 # Restart the loop on token B held through a symlink, then swap to C and revoke B.
 kill -TERM "$reporter_pid"; wait "$reporter_pid" && lrc=0 || lrc=$?; reporter_pid=
 [ "$lrc" = 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $lrc"
