@@ -218,8 +218,15 @@ EOF
 kubectl -n inject describe pod "$orders" >"$work/describe.txt"
 grep -E 'Init:(Error|CrashLoopBackOff)|CrashLoopBackOff|Error' "$work/describe.txt" >/dev/null || e2e_fail "kubectl describe shows no Init error"
 grep -q 'redis.deps.test:16379' "$work/describe.txt" || e2e_fail "kubectl describe does not carry our failure text"
-status_col=$(kubectl -n inject get pod "$orders" --no-headers | awk '{print $3}')
-case $status_col in Init:Error|Init:CrashLoopBackOff) ;; *) e2e_fail "STATUS column is $status_col";; esac
+# Between two attempts the kubelet shows Init:0/1 while the check runs again: poll (bounded) for
+# the column a user sees between retries, Init:Error or Init:CrashLoopBackOff.
+status_col=
+for _ in $(seq 60); do
+  status_col=$(kubectl -n inject get pod "$orders" --no-headers | awk '{print $3}')
+  case $status_col in Init:Error|Init:CrashLoopBackOff) break ;; esac
+  sleep 0.5
+done
+case $status_col in Init:Error|Init:CrashLoopBackOff) ;; *) e2e_fail "STATUS column is $status_col after 30 s";; esac
 ok "dependency missing: Pod $status_col, app container never started, our text in lastState.terminated.message and kubectl describe"
 
 kubectl -n deps apply -f "$here/manifests/dependency.yaml" >/dev/null
