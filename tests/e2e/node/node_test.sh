@@ -267,10 +267,16 @@ node_stage "test 3 (injection)"
 # --- 4. a node-level failure through the check's own config -------------------------------------------
 # --strict makes a warning a failure; this node runs cgroup v1 (hybrid), which cgroup.version
 # warns about, so the check's own config blocks the app. The host is not changed.
+old_webhook_pods=$(kubectl -n gopreflight get pods -l app.kubernetes.io/name=gopreflight -o name)
 helm upgrade "$release" "$root/helm/gopreflight" -n gopreflight "${helm_values[@]}" \
   --set 'injection.args={--output=json,--strict,--only=cgroup.version}' \
   --set podAnnotations.e2e-config=strict --wait --timeout 180s >"$work/helm-up1.log" 2>&1 ||
   { cat "$work/helm-up1.log" >&2; e2e_fail "helm upgrade (strict check config) failed"; }
+# The old replicas keep the old policy while they terminate (--shutdown-delay): the new injection
+# args are the policy in force only once they are gone (seen: a Pod mutated by an old replica).
+# shellcheck disable=SC2086
+[ -z "$old_webhook_pods" ] || kubectl -n gopreflight wait --for=delete $old_webhook_pods --timeout=90s >/dev/null 2>&1 ||
+  e2e_fail "the old webhook Pods did not go away after the upgrade"
 test_node_failure() {
 kubectl -n inject apply -f - >/dev/null <<EOF
 $(sed 's/name: orders/name: strict/; s/app: orders/app: strict/g' "$here/manifests/inject-app.yaml")
