@@ -17,6 +17,7 @@
 // downward API (GOPREFLIGHT_APP_MEMORY_LIMIT, GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES; the list of
 // these variables is in go_runtime.cpp): when set, cgroup.memory and cgroup.cpu judge the app's
 // limits, and only without them the own cgroup (bare host, ExecStartPre= in the service's cgroup).
+#include "gopreflight/common/app_env.hpp"
 #include <cstdio>
 
 #include "checks/cgroup_parse.hpp"
@@ -49,9 +50,9 @@ CheckResult root_skip(CheckResult r, std::string_view controller, std::string_vi
   return r;
 }
 
-constexpr const char* kEnvContainer = "GOPREFLIGHT_APP_CONTAINER";
-constexpr const char* kEnvMemory = "GOPREFLIGHT_APP_MEMORY_LIMIT";
-constexpr const char* kEnvCpu = "GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES";
+constexpr const char* kEnvContainer = common::app_env::kContainer;
+constexpr const char* kEnvMemory = common::app_env::kMemoryLimit;
+constexpr const char* kEnvCpu = common::app_env::kCpuLimitMillicores;
 
 /// The app container's limit given by the injector (downward API), if any.
 struct AppLimit {

@@ -22,17 +22,18 @@
 #include "checks/common.hpp"
 #include "checks/go_parse.hpp"
 #include "checks/groups.hpp"
+#include "gopreflight/common/app_env.hpp"
 #include "gopreflight/common/go_units.hpp"
 
 namespace gopreflight::initcheck::checks {
 
 namespace {
 
-constexpr const char* kEnvContainer = "GOPREFLIGHT_APP_CONTAINER";
-constexpr const char* kEnvMemory = "GOPREFLIGHT_APP_MEMORY_LIMIT";
-constexpr const char* kEnvCpu = "GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES";
-constexpr const char* kEnvGomemlimit = "GOPREFLIGHT_APP_GOMEMLIMIT";
-constexpr const char* kEnvGomaxprocs = "GOPREFLIGHT_APP_GOMAXPROCS";
+constexpr const char* kEnvContainer = common::app_env::kContainer;
+constexpr const char* kEnvMemory = common::app_env::kMemoryLimit;
+constexpr const char* kEnvCpu = common::app_env::kCpuLimitMillicores;
+constexpr const char* kEnvGomemlimit = common::app_env::kGomemlimit;
+constexpr const char* kEnvGomaxprocs = common::app_env::kGomaxprocs;
 
 using Run = CheckResult (*)(const CheckDef&, const Context&, const nlohmann::json&);
 

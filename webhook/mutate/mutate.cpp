@@ -1,6 +1,7 @@
 // Injection of the gopreflight-check init container: the pure patch builder. The init container
 // reads the app container's limits through the downward API (resourceFieldRef with containerName)
 // and its GOMEMLIMIT/GOMAXPROCS as literal env, so gopreflight-check judges the app, not itself.
+#include "gopreflight/common/app_env.hpp"
 #include "gopreflight/webhook/mutate.hpp"
 
 #include "gopreflight/webhook/quantity.hpp"
@@ -12,6 +13,7 @@ namespace gopreflight::webhook::mutate {
 namespace {
 
 using nlohmann::json;
+namespace app_env = gopreflight::common::app_env;
 
 const json* member(const json& j, std::string_view key) {
   if (!j.is_object()) return nullptr;
@@ -227,19 +229,19 @@ json init_container(const json& pod, const std::string& app, const Injection& in
   const json& app_c = *find_container(containers, app);
 
   json env = json::array();
-  env.push_back(env_literal("GOPREFLIGHT_APP_CONTAINER", app));
+  env.push_back(env_literal(app_env::kContainer, app));
   if (limit_of(app_c, "memory")) {
-    env.push_back(resource_env("GOPREFLIGHT_APP_MEMORY_LIMIT", app, "limits.memory", "1"));
+    env.push_back(resource_env(app_env::kMemoryLimit, app, "limits.memory", "1"));
   } else {
-    env.push_back(env_literal("GOPREFLIGHT_APP_MEMORY_LIMIT", "unlimited"));
+    env.push_back(env_literal(app_env::kMemoryLimit, "unlimited"));
   }
   if (limit_of(app_c, "cpu")) {
-    env.push_back(resource_env("GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES", app, "limits.cpu", "1m"));
+    env.push_back(resource_env(app_env::kCpuLimitMillicores, app, "limits.cpu", "1m"));
   } else {
-    env.push_back(env_literal("GOPREFLIGHT_APP_CPU_LIMIT_MILLICORES", "unlimited"));
+    env.push_back(env_literal(app_env::kCpuLimitMillicores, "unlimited"));
   }
-  if (auto e = copied_env(app_c, "GOMEMLIMIT", "GOPREFLIGHT_APP_GOMEMLIMIT", app)) env.push_back(*e);
-  if (auto e = copied_env(app_c, "GOMAXPROCS", "GOPREFLIGHT_APP_GOMAXPROCS", app)) env.push_back(*e);
+  if (auto e = copied_env(app_c, "GOMEMLIMIT", app_env::kGomemlimit, app)) env.push_back(*e);
+  if (auto e = copied_env(app_c, "GOMAXPROCS", app_env::kGomaxprocs, app)) env.push_back(*e);
 
   json c = {
       {"name", std::string(kInitContainerName)},
