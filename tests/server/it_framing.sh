@@ -4,11 +4,7 @@
 # bombs (gzip, br) are refused without the server's memory growing; Connection: close closes;
 # a body over --max-body-bytes is refused whatever its framing.
 source "$(dirname "$0")/lib.sh"
-setup_workdir
-make_ca
-make_serving a
-secret_volume "$WORK/a.crt" "$WORK/a.key"
-T=$HERE/testdata
+setup_serving
 start_server --policy "$T/policy.yaml" --max-body-bytes 1000000
 
 note "refused framings: status, then the connection closed; a request pipelined behind is never answered"

@@ -13,7 +13,6 @@ setup_workdir
 make_ca
 make_serving good
 make_serving other
-T=$HERE/testdata
 passed=0
 
 # refused NAME 'TEXT|TEXT...' ARGS...: `serve ARGS` must exit 2 within 10 s, print every
