@@ -63,6 +63,7 @@ assert c["securityContext"]["readOnlyRootFilesystem"] and c["securityContext"]["
 assert ds["securityContext"]["runAsNonRoot"]
 # The node's PID namespace: kernel.pid_max is per PID namespace since Linux 6.14 (nodereport_test.sh).
 assert ds.get("hostPID") is True, ds.get("hostPID")
+assert ds["securityContext"]["runAsUser"] == 65533, "a UID of its own: it can signal its UID's processes"
 # The chart's own Pods tolerate node-report's taint only when it manages one, so a `helm upgrade`
 # (its pre-upgrade policy-check Job) still runs while every node is tainted.
 ours = {"key": "gopreflight.io/not-ready", "operator": "Exists", "effect": "NoSchedule"}
