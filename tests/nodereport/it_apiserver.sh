@@ -29,10 +29,12 @@ kapi() { "$py" "$here/kapi.py" "$@"; }
 
 work=$(mktemp -d /tmp/gopreflight-nodereport.XXXXXX)
 reporter_pid=
+proxy_pid=
 passed=0
 failed=0
 cleanup() {
   [ -n "$reporter_pid" ] && kill "$reporter_pid" 2>/dev/null && wait "$reporter_pid" 2>/dev/null
+  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
   e2e_stop_cluster
   [ "${E2E_KEEP:-0}" = 1 ] && echo "work dir kept: $work" >&2 || rm -rf "$work"
 }
@@ -252,14 +254,14 @@ expect_node "taint gone when True, other taint kept" \
 # the other writer's taint must survive.
 # with_conflicts N TAINT [report ARGS...]: one report through a fresh proxy; its log in $work/proxy.log.
 with_conflicts() {
-  local n=$1 key=$2 ppid; shift 2
+  local n=$1 key=$2; shift 2
   rm -f "$work/proxy.port" "$work/proxy.log"
   "$py" "$here/conflict_proxy.py" "$work/proxy.port" "$work/proxy.log" "$node" "$n" "$key" \
     "$pki/apiserver.crt" "$pki/apiserver.key" 2>"$work/proxy.err" &
-  ppid=$!
+  proxy_pid=$!
   E2E_WAIT=10 e2e_wait test -s "$work/proxy.port" || { cat "$work/proxy.err" >&2; e2e_fail "conflict_proxy.py did not start"; }
   api_port=$(cat "$work/proxy.port") report "$@"
-  kill "$ppid"; wait "$ppid" 2>/dev/null || true
+  kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=
 }
 taint_keys() { node_json | jq -c '[.spec.taints[]?.key] | sort'; }
 keys_of() { jq -c 'sort' <<<"$1"; }
