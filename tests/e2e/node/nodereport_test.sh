@@ -119,6 +119,13 @@ case $ds_cmd in
   *) e2e_fail "the node-report container runs '$ds_cmd'" ;;
 esac
 ok "DaemonSet Pod $ds_pod Running on $NODE_NAME from $ds_image (sha256:${image_id:0:12}), host PID $ds_pid: $ds_cmd"
+# kernel.pid_max is per PID namespace since Linux 6.14: the reporter must read the node's, so it
+# shares this shell's (the host's) PID namespace; and it runs as its own UID, not the webhook's.
+[ "$(readlink "/proc/$ds_pid/ns/pid")" = "$(readlink /proc/self/ns/pid)" ] ||
+  e2e_fail "node-report runs in PID namespace $(readlink "/proc/$ds_pid/ns/pid"), not the node's $(readlink /proc/self/ns/pid)"
+ds_uid_proc=$(awk '/^Uid:/ {print $2}' "/proc/$ds_pid/status")
+[ "$ds_uid_proc" = 65533 ] || e2e_fail "node-report runs as UID $ds_uid_proc, want 65533"
+ok "node-report shares the node's PID namespace and runs as UID $ds_uid_proc"
 
 node_json() { kubectl get node "$NODE_NAME" -o json >"$work/node.json" 2>/dev/null; }
 cond() { # FIELD of the GoReady condition (from $work/node.json)
