@@ -17,6 +17,21 @@ serial_a=$(served_serial)
 run_wrk() {  # run_wrk PATH REVIEW SECONDS OUT
   REVIEW=$2 wrk -t2 -c32 -d"$3"s --timeout 5s -s "$HERE/post.lua" "$URL$1" > "$4" 2>&1
 }
+replace_policy() {  # replace_policy FILE: a new policy file in one rename, as an editor or a ConfigMap would
+  cp "$1" "$WORK/policy.yaml.tmp" && mv "$WORK/policy.yaml.tmp" "$WORK/policy.yaml"
+}
+# swap_under_load PATH REVIEW SECONDS PAUSE CRT KEY POLICY OUT: wrk on PATH for SECONDS; after
+# PAUSE the Secret volume swaps to CRT/KEY, after another PAUSE the policy becomes POLICY.
+swap_under_load() {
+  run_wrk "$1" "$2" "$3" "$8" &
+  WRK=$!; PIDS+=("$WRK")
+  sleep "$4"
+  secret_volume "$5" "$6"
+  sleep "$4"
+  replace_policy "$7"
+  wait "$WRK" || fail "wrk exited non-zero"
+  assert_clean "$8"
+}
 assert_clean() {  # assert_clean WRK_OUTPUT
   cat "$1"
   grep -q "Requests/sec" "$1" || fail "wrk did not run"
@@ -24,14 +39,7 @@ assert_clean() {  # assert_clean WRK_OUTPUT
 }
 
 note "load on /validate while the certificate rotates and the policy reloads"
-run_wrk /validate "$T/deployment-review.json" 8 "$WORK/wrk1.out" &
-WRK=$!; PIDS+=("$WRK")
-sleep 2
-secret_volume "$WORK/b.crt" "$WORK/b.key"
-sleep 2
-cp "$T/policy-v2.yaml" "$WORK/policy.yaml.tmp" && mv "$WORK/policy.yaml.tmp" "$WORK/policy.yaml"
-wait "$WRK" || fail "wrk exited non-zero"
-assert_clean "$WORK/wrk1.out"
+swap_under_load /validate "$T/deployment-review.json" 8 2 "$WORK/b.crt" "$WORK/b.key" "$T/policy-v2.yaml" "$WORK/wrk1.out"
 serial_b=$(served_serial)
 [ "$serial_b" != "$serial_a" ] || fail "new connections still get the old certificate ($serial_a)"
 [ "$(metric 'gopreflight_webhook_certificate_reloads_total{result="success"}')" = 1 ] || fail "certificate reload success count"
@@ -47,14 +55,7 @@ curl -sS --cacert "$WORK/ca.crt" --resolve "$SVC:$PORT:127.0.0.1" -H 'Content-Ty
   fail "reloaded policy not in force"
 
 note "a broken pair (key of another certificate) and a broken policy under load: both kept"
-run_wrk /mutate "$T/pod-review.json" 6 "$WORK/wrk2.out" &
-WRK=$!; PIDS+=("$WRK")
-sleep 1.5
-secret_volume "$WORK/a.crt" "$WORK/other.key"
-sleep 1.5
-cp "$T/policy-broken.yaml" "$WORK/policy.yaml.tmp" && mv "$WORK/policy.yaml.tmp" "$WORK/policy.yaml"
-wait "$WRK" || fail "wrk exited non-zero"
-assert_clean "$WORK/wrk2.out"
+swap_under_load /mutate "$T/pod-review.json" 6 1.5 "$WORK/a.crt" "$WORK/other.key" "$T/policy-broken.yaml" "$WORK/wrk2.out"
 [ "$(metric 'gopreflight_webhook_certificate_reloads_total{result="failure"}')" = 1 ] || fail "broken pair not counted"
 [ "$(metric 'gopreflight_webhook_policy_reloads_total{result="failure"}')" = 1 ] || fail "broken policy not counted"
 [ "$(served_serial)" = "$serial_b" ] || fail "broken pair replaced the good certificate"
@@ -64,7 +65,7 @@ grep -q '"msg":"policy reload failed; keeping the previous policy".*strictest' "
 
 note "fixing the files is picked up again"
 secret_volume "$WORK/a.crt" "$WORK/a.key"
-cp "$T/policy.yaml" "$WORK/policy.yaml.tmp" && mv "$WORK/policy.yaml.tmp" "$WORK/policy.yaml"
+replace_policy "$T/policy.yaml"
 for i in $(seq 1 50); do [ "$(served_serial)" = "$serial_a" ] && break; sleep 0.1; done
 [ "$(served_serial)" = "$serial_a" ] || fail "good pair after a broken one not loaded"
 [ "$(metric 'gopreflight_webhook_policy_reloads_total{result="success"}')" = 2 ] || fail "policy fix not reloaded"
