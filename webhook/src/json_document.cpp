@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -15,11 +16,24 @@ namespace {
 
 using simdjson::dom::element_type;
 
+/// Parsers kept per thread, so that a document reuses buffers already allocated and touched.
+constexpr std::size_t kPooledParsers = 4;
+constexpr std::size_t kPooledCapacity = 1u << 20;  ///< a parser grown above this is freed
+thread_local std::vector<std::unique_ptr<simdjson::dom::parser>> t_parsers;
+
+/// A key's length and first and last bytes: keys with different signatures differ.
+std::uint64_t signature(std::string_view k) {
+  if (k.empty()) return 0;
+  return (static_cast<std::uint64_t>(k.size()) << 16) | (static_cast<std::uint64_t>(static_cast<unsigned char>(k.front())) << 8) |
+         static_cast<std::uint64_t>(static_cast<unsigned char>(k.back()));
+}
+
 /// The first duplicate key of an object (members compared as unescaped strings).
 std::optional<std::string_view> duplicate_key(simdjson::dom::object obj) {
   const std::size_t n = obj.size();
   if (n < 2) return std::nullopt;
-  std::array<std::string_view, 32> small;
+  std::array<std::string_view, 24> small;
+  std::array<std::uint64_t, 24> sigs;
   std::vector<std::string_view> big;
   std::string_view* keys = small.data();
   if (n > small.size()) {
@@ -28,10 +42,12 @@ std::optional<std::string_view> duplicate_key(simdjson::dom::object obj) {
   }
   std::size_t i = 0;
   for (auto field : obj) keys[i++] = field.key;
-  if (n <= 8) {
+  if (n <= small.size()) {
+    // Pairs are compared by signature first: few byte comparisons for the objects of a Pod.
+    for (std::size_t a = 0; a < n; ++a) sigs[a] = signature(keys[a]);
     for (std::size_t a = 0; a < n; ++a)
       for (std::size_t b = a + 1; b < n; ++b)
-        if (keys[a] == keys[b]) return keys[a];
+        if (sigs[a] == sigs[b] && keys[a] == keys[b]) return keys[a];
     return std::nullopt;
   }
   std::sort(keys, keys + n);
@@ -40,24 +56,36 @@ std::optional<std::string_view> duplicate_key(simdjson::dom::object obj) {
   return std::nullopt;
 }
 
-/// Finds an object with a duplicate key; fills `path` (its field path) and `key` on the way out.
+bool is_container(element_type t) { return t == element_type::OBJECT || t == element_type::ARRAY; }
+
+/// Finds an object with a duplicate key (inner objects first); fills `path` (its field path) and
+/// `key` on the way out. One pass: each object's keys set bits of a 64-bit filter, and only an
+/// object where two keys hit the same bit has its keys compared.
 bool find_duplicate(simdjson::dom::element v, std::string& path, std::string& key) {
   if (v.type() == element_type::OBJECT) {
     const simdjson::dom::object obj(v);
-    if (const auto k = duplicate_key(obj)) {
-      key.assign(*k);
-      return true;
-    }
+    std::uint64_t seen = 0;
+    bool collision = false;
     for (auto field : obj) {
-      if (find_duplicate(field.value, path, key)) {
+      if (is_container(field.value.type()) && find_duplicate(field.value, path, key)) {
         path.insert(0, path.empty() || path[0] == '[' ? std::string(field.key) : std::string(field.key) + ".");
+        return true;
+      }
+      const std::string_view k = field.key;
+      const std::uint64_t bit = std::uint64_t{1} << ((signature(k) * 0x9E3779B97F4A7C15ull) >> 58);
+      collision = collision || (seen & bit) != 0;
+      seen |= bit;
+    }
+    if (collision) {
+      if (const auto k = duplicate_key(obj)) {
+        key.assign(*k);
         return true;
       }
     }
   } else if (v.type() == element_type::ARRAY) {
     std::size_t i = 0;
     for (auto e : simdjson::dom::array(v)) {
-      if (find_duplicate(e, path, key)) {
+      if (is_container(e.type()) && find_duplicate(e, path, key)) {
         path.insert(0, "[" + std::to_string(i) + "]");
         return true;
       }
@@ -95,14 +123,32 @@ bool is_number(element_type t) {
 
 }  // namespace
 
+JsonDocument::JsonDocument() {
+  if (!t_parsers.empty()) {
+    parser_ = std::move(t_parsers.back());
+    t_parsers.pop_back();
+  } else {
+    parser_ = std::make_unique<simdjson::dom::parser>();
+  }
+}
+
+JsonDocument::~JsonDocument() {
+  if (parser_ && parser_->capacity() <= kPooledCapacity && t_parsers.size() < kPooledParsers) {
+    t_parsers.push_back(std::move(parser_));
+  }
+}
+
 Result<std::unique_ptr<JsonDocument>> JsonDocument::read(std::string_view text, std::size_t max_depth) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   auto doc = std::make_unique<JsonDocument>();
+  simdjson::dom::parser& parser = *doc->parser_;
   // The same count of levels as read_json (tests/webhook/pod_decode_test.cpp holds the edge).
-  if (auto err = doc->parser_.allocate(std::max<std::size_t>(text.size(), 4096), max_depth); err) {
-    return fail("not valid JSON: " + std::string(simdjson::error_message(err)));
+  if (parser.max_depth() != max_depth || parser.capacity() < text.size()) {
+    if (auto err = parser.allocate(std::max<std::size_t>(text.size(), 4096), max_depth); err) {
+      return fail("not valid JSON: " + std::string(simdjson::error_message(err)));
+    }
   }
-  auto parsed = doc->parser_.parse(text.data(), text.size(), true);
+  auto parsed = parser.parse(text.data(), text.size(), true);
   if (parsed.error()) {
     // Refused: read_json names the line, column and byte of what is wrong.
     auto again = read_json(text, max_depth);

@@ -31,8 +31,14 @@ class JsonDocument {
                                                     std::size_t max_depth = kMaxJsonDepth);
   JsonValue root() const { return root_; }
 
+  JsonDocument();
+  ~JsonDocument();
+  JsonDocument(const JsonDocument&) = delete;
+  JsonDocument& operator=(const JsonDocument&) = delete;
+
  private:
-  simdjson::dom::parser parser_;
+  /// From a small per-thread pool: a parser keeps its buffers between documents (up to 1 MiB).
+  std::unique_ptr<simdjson::dom::parser> parser_;
   JsonValue root_;
 };
 
