@@ -1,5 +1,6 @@
-// Admission engine benchmark: decode + evaluate + encode of a realistic Deployment AdmissionReview
-// (target: median <= 50 us), and evaluation alone per Pod next to PSA's published 4.8 us/Pod.
+// Admission engine benchmark: read + decode + evaluate + encode of a realistic Deployment
+// AdmissionReview (target: median <= 15 us), its parts, and evaluation alone per Pod next to PSA's
+// published 4.8 us/Pod.
 // Usage: bench_engine [review.json] [--batches N]
 #include <algorithm>
 #include <chrono>
