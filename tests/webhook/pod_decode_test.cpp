@@ -231,7 +231,8 @@ TEST_SUITE("pod_decode") {
     CHECK(too_deep.error().rfind("JSON nests deeper than 256 levels", 0) == 0);
     // Malformed JSON: the text names where, as read_json does.
     for (const std::string& bad : {std::string("{\"a\":tru}"), std::string("{\"a\":\"\xff\"}"), std::string("[1,]"),
-                                  std::string("{\"a\":1} x"), std::string("{\"a\":\"\\q\"}"), std::string("4\0", 2)}) {
+                                  std::string("{\"a\":1} x"), std::string("{\"a\":\"\\q\"}"), std::string("4\0", 2),
+                                  std::string("\xEF\xBB\xBF{\"a\":{\"ab:1}}")}) {
       CAPTURE(bad);
       auto r = JsonDocument::read(bad);
       REQUIRE_FALSE(r);

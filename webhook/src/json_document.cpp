@@ -16,9 +16,12 @@ namespace {
 
 using simdjson::dom::element_type;
 
-/// Parsers kept per thread, so that a document reuses buffers already allocated and touched.
-constexpr std::size_t kPooledParsers = 4;
-constexpr std::size_t kPooledCapacity = 1u << 20;  ///< a parser grown above this is freed
+/// Parsers kept per thread, so that a document reuses buffers already allocated and touched. A
+/// parser's buffers are ~15 bytes per byte of capacity: 64 KiB of capacity (any real review) is
+/// ~1 MiB kept; a parser grown for a bigger body is freed after it. Two: the review's document
+/// and one read while it is open (the injected container, as_mutated in engine.cpp).
+constexpr std::size_t kPooledParsers = 2;
+constexpr std::size_t kPooledCapacity = 64u * 1024u;
 thread_local std::vector<std::unique_ptr<simdjson::dom::parser>> t_parsers;
 
 /// A key's length and first and last bytes: keys with different signatures differ.
@@ -138,20 +141,21 @@ JsonDocument::~JsonDocument() {
   }
 }
 
-Result<std::unique_ptr<JsonDocument>> JsonDocument::read(std::string_view text, std::size_t max_depth) {
+Result<std::unique_ptr<JsonDocument>> JsonDocument::read(std::string_view body, std::size_t max_depth) {
+  std::string_view text = body;
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   auto doc = std::make_unique<JsonDocument>();
   simdjson::dom::parser& parser = *doc->parser_;
   // The same count of levels as read_json (tests/webhook/pod_decode_test.cpp holds the edge).
   if (parser.max_depth() != max_depth || parser.capacity() < text.size()) {
-    if (auto err = parser.allocate(std::max<std::size_t>(text.size(), 4096), max_depth); err) {
+    if (auto err = parser.allocate(std::max(text.size(), kPooledCapacity), max_depth); err) {
       return fail("not valid JSON: " + std::string(simdjson::error_message(err)));
     }
   }
   auto parsed = parser.parse(text.data(), text.size(), true);
   if (parsed.error()) {
-    // Refused: read_json names the line, column and byte of what is wrong.
-    auto again = read_json(text, max_depth);
+    // Refused: read_json names the line, column and byte of what is wrong (counting the BOM).
+    auto again = read_json(body, max_depth);
     if (!again) return fail(again.error());
     return fail("not valid JSON: " + std::string(simdjson::error_message(parsed.error())));
   }

@@ -37,7 +37,7 @@ class JsonDocument {
   JsonDocument& operator=(const JsonDocument&) = delete;
 
  private:
-  /// From a small per-thread pool: a parser keeps its buffers between documents (up to 1 MiB).
+  /// From a small per-thread pool: a parser keeps its buffers between documents (64 KiB capacity).
   std::unique_ptr<simdjson::dom::parser> parser_;
   JsonValue root_;
 };
