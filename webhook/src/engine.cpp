@@ -2,9 +2,10 @@
 #include "gopreflight/webhook/engine.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdint>
 #include <exception>
+#include <optional>
+#include <string>
+#include <vector>
 #include <utility>
 
 #include "gopreflight/webhook/admission.hpp"

@@ -45,12 +45,14 @@ struct DecodedPod {
 /// with has_spec false (nothing to judge).
 Result<DecodedPod> decode_pod(JsonValue object, std::string_view kind);
 
-/// decode_pod of a Pod object, for callers that hold one as nlohmann::json (tests, the offline
-/// review, the injected Pod): the same decoder, through the object's JSON text.
+/// decode_pod of an object held as nlohmann::json (tests, tools): the same decoder, through the
+/// object's JSON text. `spec_path` / `metadata_path`, when not empty, replace the view's paths
+/// (a Pod judged as if it sat where a template does).
 Result<PodView> decode_pod_json(const nlohmann::json& object, std::string_view kind = "Pod",
                                 std::string spec_path = "", std::string metadata_path = "");
 
-/// One container object decoded as the model has it (the injector's init container).
+/// One container object decoded as the model has it, at `path` (the injected init container,
+/// applied to a template's model by the engine).
 Result<Container> decode_container_json(const nlohmann::json& container, std::string path,
                                         std::string list, std::size_t index);
 
