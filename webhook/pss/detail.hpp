@@ -12,13 +12,13 @@
 
 namespace gopreflight::webhook::pss::detail {
 
-/// One container (init, regular or ephemeral) as the checks see it.
+/// One container (init, regular or ephemeral) as the checks see it; borrows from the model.
 struct ContainerRef {
-  const Container* obj = nullptr;       ///< the container (never null)
-  const SecurityContext* sc = nullptr;  ///< its securityContext, or null when unset
-  std::string path;                     ///< e.g. "spec.containers[1]"
-  std::string sc_path;                  ///< path + ".securityContext"
-  std::string name;
+  const Container* obj;        ///< the container (never null)
+  const SecurityContext* sc;   ///< its securityContext, or null when unset
+  const std::string& path;     ///< e.g. "spec.containers[1]"
+  std::string sc_path;         ///< path + ".securityContext"
+  const std::string& name;
   /// `container "app"` (or `container at <path>` when unnamed), for messages.
   std::string label() const {
     return name.empty() ? "container at " + path : "container \"" + name + "\"";

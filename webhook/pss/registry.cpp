@@ -168,15 +168,12 @@ const Plan& plan(Level level, int minor) {
 }
 
 void collect_containers(Ctx& ctx) {
+  ctx.containers.reserve(ctx.spec->init_containers.size() + ctx.spec->containers.size() +
+                         ctx.spec->ephemeral_containers.size());
   for (const auto* list : {&ctx.spec->init_containers, &ctx.spec->containers, &ctx.spec->ephemeral_containers}) {
     for (const Container& c : *list) {
-      ContainerRef ref;
-      ref.obj = &c;
-      ref.name = c.name;
-      ref.sc = c.security_context ? &*c.security_context : nullptr;
-      ref.sc_path = c.path + ".securityContext";
-      ref.path = c.path;
-      ctx.containers.push_back(std::move(ref));
+      ctx.containers.push_back(ContainerRef{&c, c.security_context ? &*c.security_context : nullptr, c.path,
+                                            c.path + ".securityContext", c.name});
     }
   }
 }

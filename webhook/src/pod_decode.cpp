@@ -298,6 +298,7 @@ class Decoder {
       } else if (k == "restartPolicy") {
         ok = string(val, kp, c.restart_policy);
       } else if (k == "env") {
+        if (val.type() == element_type::ARRAY) c.env.reserve(std::min(simdjson::dom::array(val).size(), kMaxListEntries));
         ok = objects(val, kp, kMaxListEntries, [&](JsonValue e, const Path& ep, std::size_t) {
           EnvVar ev;
           for (auto [ek, eval] : simdjson::dom::object(e)) {
@@ -375,6 +376,7 @@ class Decoder {
 
   bool containers(JsonValue v, const Path& p, std::string_view list, const std::string& spec_path,
                   std::vector<Container>& out) {
+    if (v.type() == element_type::ARRAY) out.reserve(std::min(simdjson::dom::array(v).size(), kMaxContainers));
     return objects(v, p, kMaxContainers, [&](JsonValue e, const Path& ep, std::size_t i) {
       Container c;
       c.list = std::string(list);
