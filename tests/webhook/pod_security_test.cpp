@@ -92,4 +92,18 @@ TEST_SUITE("rules") {
                               {"securityContext", json::parse(R"({"sysctls":[{"name":"net.ipv4.tcp_syncookies","value":"1"}]})")}}));
     CHECK(pss::evaluate(pss::Level::restricted, pss::Version{}, ok.view).empty());
   }
+  TEST_CASE("podSecurity: an empty capabilities.drop list is reported as not dropping ALL, no list as dropping none") {
+    const auto message = [](const json& caps) {
+      json c = {{"name", "app"}, {"image", "x"}, {"securityContext", {{"capabilities", caps}}}};
+      TestPod p(pod_with_spec({{"containers", json::array({c})}}));
+      for (const auto& v : pss::evaluate(pss::Level::restricted, pss::Version{}, p.view)) {
+        if (v.check_id == "capabilities_restricted") return v.message;
+      }
+      return std::string();
+    };
+    CHECK(message(json{{"drop", json::array()}}).find("does not drop ALL capabilities") != std::string::npos);
+    CHECK(message(json::object()).find("drops no capabilities") != std::string::npos);
+    CHECK(message(json{{"drop", nullptr}}).find("drops no capabilities") != std::string::npos);
+    CHECK(message(json{{"drop", json::array({"ALL"})}}).empty());
+  }
 }

@@ -25,7 +25,7 @@ void capabilities_restricted_1_22(Ctx& ctx) {
     // Paths are built only for a report: a container that drops ALL and adds nothing builds none.
     const auto caps_path = [&] { return c.sc_path + ".capabilities"; };
     bool dropped_all = false;
-    const bool drop = caps != nullptr && !caps->drop.empty();
+    const bool drop = caps != nullptr && caps->drop_set;
     if (drop) dropped_all = std::find(caps->drop.begin(), caps->drop.end(), "ALL") != caps->drop.end();
     if (!dropped_all)
       ctx.violation(caps_path() + ".drop",

@@ -249,7 +249,10 @@ class Decoder {
           Capabilities caps;
           for (auto [ck, cv] : simdjson::dom::object(val)) {
             if (ck == "add") ok = strings(cv, kp.field(ck), caps.add);
-            else if (ck == "drop") ok = strings(cv, kp.field(ck), caps.drop);
+            else if (ck == "drop") {
+              ok = strings(cv, kp.field(ck), caps.drop);
+              caps.drop_set = !is_null(cv);
+            }
             if (!ok) break;
           }
           sc.capabilities = std::move(caps);

@@ -29,6 +29,7 @@ struct WindowsOptions {
 
 struct Capabilities {
   std::vector<std::string> add, drop;
+  bool drop_set = false;  ///< drop is there (an empty list is not the same message as none)
 };
 
 struct Sysctl {
