@@ -220,8 +220,10 @@ class Decoder {
             std::size_t i = 0;
             for (auto e : simdjson::dom::array(val)) {
               std::optional<std::int64_t> g;
-              if (!integer(e, kp.at(i++), g)) return false;
-              if (g) sc.supplemental_groups.push_back(*g);
+              const Path ep = kp.at(i++);
+              if (is_null(e)) return expected(e, "an integer", ep);  // entries are never absent
+              if (!integer(e, ep, g)) return false;
+              sc.supplemental_groups.push_back(*g);
             }
           }
         } else if (k == "sysctls") {
