@@ -93,6 +93,7 @@ void Reporter::manage_taint(const NodeCondition& cond, CycleOutcome& out) {
   if (cond.status == "Unknown") return;  // could not tell: leave the taint as it is
   const bool want = cond.status == "False";
   const std::string path = "/api/v1/nodes/" + opts_.node_name;
+  std::string last;
   for (int attempt = 0; attempt < opts_.max_attempts; ++attempt) {
     if (!taints_known_ && !read_node(out)) return;
     if (!taints_known_) {
@@ -117,17 +118,19 @@ void Reporter::manage_taint(const NodeCondition& cond, CycleOutcome& out) {
       }
       return;
     }
+    last = r ? describe_failure("PATCH " + path + " (taint)", *r) : r.error();
     if (r && r->status == 409) {  // the Node changed since it was read: read it again
       taints_known_ = false;
       continue;
     }
-    std::string e = r ? describe_failure("PATCH " + path + " (taint)", *r) : r.error();
     if (r && !retryable(r->status)) {
-      out.errors.push_back(e);
+      out.errors.push_back(last);
       return;
     }
-    if (attempt + 1 == opts_.max_attempts) out.errors.push_back(e + " (gave up)");
   }
+  // Every attempt failed (a 409 each time included: the Node kept changing between read and write).
+  out.errors.push_back(last + " (gave up after " + std::to_string(opts_.max_attempts) +
+                       " attempts; the taint is left as it is until the next cycle)");
 }
 
 CycleOutcome Reporter::cycle() {

@@ -3,7 +3,7 @@
 
   schema_policy_test.py CHART_DIR GOPREFLIGHT_WEBHOOK HELM
 
-One source of truth is the binary (webhook/src/policy_load.cpp): values.schema.json only mirrors
+One source of truth is the binary (webhook/policy/policy_load.cpp): values.schema.json only mirrors
 it so that `helm install` refuses a typo before anything is applied. This test keeps the mirror
 exact, both ways:
   1. SAMPLE below sets every key the schema allows (and nothing else): `policy lint` accepts it

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The chart's nodeReport block with the real helm (tests/e2e/tools/build.sh): off by default;
 # when on, the DaemonSet (host /proc and /sys read-only, NODE_NAME from spec.nodeName, tolerations,
-# small resources, non-root), the narrowest RBAC (patch nodes only with manageTaint), and a config
+# small resources, non-root, the host's PID namespace), the chart's own Pods tolerating the taint
+# only with manageTaint, the narrowest RBAC (patch nodes only with manageTaint), and a config
 # ConfigMap that gopreflight-check itself accepts; the DaemonSet's command line is parsed by the
 # real binary; the schema refuses typos. (Accepted by a real apiserver: it_apiserver.sh.)
 # Usage: helm_test.sh PATH/TO/gopreflight-check
@@ -60,6 +61,20 @@ vols = {v["name"]: v for v in ds["volumes"]}
 assert vols["host-proc"]["hostPath"]["path"] == "/proc" and vols["host-sys"]["hostPath"]["path"] == "/sys"
 assert c["securityContext"]["readOnlyRootFilesystem"] and c["securityContext"]["capabilities"]["drop"] == ["ALL"]
 assert ds["securityContext"]["runAsNonRoot"]
+# The node's PID namespace: kernel.pid_max is per PID namespace since Linux 6.14 (nodereport_test.sh).
+assert ds.get("hostPID") is True, ds.get("hostPID")
+assert ds["securityContext"]["runAsUser"] == 65533, "a UID of its own: it can signal its UID's processes"
+# The chart's own Pods tolerate node-report's taint only when it manages one, so a `helm upgrade`
+# (its pre-upgrade policy-check Job) still runs while every node is tainted.
+ours = {"key": "gopreflight.io/not-ready", "operator": "Exists", "effect": "NoSchedule"}
+def own_pods(p):
+    return {o["kind"]: o["spec"]["template"]["spec"] for o in yaml.safe_load_all(open(p))
+            if o and o["kind"] in ("Deployment", "Job")}
+for kind, spec in own_pods(sys.argv[1]).items():
+    assert ours not in (spec.get("tolerations") or []), (kind, spec.get("tolerations"))
+for kind, spec in own_pods(sys.argv[2]).items():
+    assert ours in (spec.get("tolerations") or []), (kind, spec.get("tolerations"))
+assert set(own_pods(sys.argv[2])) == {"Deployment", "Job"}
 assert c["resources"]["limits"]["memory"] == "32Mi" and c["resources"]["requests"]["cpu"] == "5m", c["resources"]
 cfg = on[("ConfigMap", name)]["data"]["config.yaml"]
 assert yaml.safe_load(cfg) == {"checks": {"kernel.pid_max": {"min": 100000, "severity": "critical"}}, "skip": ["clock.sync"]}, cfg

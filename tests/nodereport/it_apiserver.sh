@@ -12,7 +12,9 @@
 #   - RBAC refusals (no binding; taint without `patch nodes`) are reported with the apiserver's
 #     message; a bad token is an error with the 401 reason; a wrong CA fails certificate checks;
 #   - with manageTaint RBAC and --manage-taint the taint appears while False and goes when True,
-#     other taints kept.
+#     other taints kept; a 409 Conflict (another writer changed the Node between the reporter's
+#     read and its taint patch, forced by conflict_proxy.py) is retried after a fresh read without
+#     dropping the other writer's taint, and a Node that changes before every attempt is reported.
 # Usage: it_apiserver.sh PATH/TO/gopreflight-check
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,10 +29,12 @@ kapi() { "$py" "$here/kapi.py" "$@"; }
 
 work=$(mktemp -d /tmp/gopreflight-nodereport.XXXXXX)
 reporter_pid=
+proxy_pid=
 passed=0
 failed=0
 cleanup() {
   [ -n "$reporter_pid" ] && kill "$reporter_pid" 2>/dev/null && wait "$reporter_pid" 2>/dev/null
+  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
   e2e_stop_cluster
   [ "${E2E_KEEP:-0}" = 1 ] && echo "work dir kept: $work" >&2 || rm -rf "$work"
 }
@@ -242,6 +246,61 @@ report --config "$work/pass.yaml" --manage-taint
 grep_log "taint removed on the transition to True" "$work/log" "taint removed"
 expect_node "taint gone when True, other taint kept" \
   "c['status'] == 'True' and n['spec']['taints'] == json.loads('$taints0')"
+
+# --- 409 Conflict on the taint patch: another writer changes the Node between the reporter's read
+# and its write. conflict_proxy.py forwards the reporter's requests as they are and, right before
+# the taint patch, lets a second writer (admin) add its own taint; the apiserver then refuses the
+# reporter's patch (stale resourceVersion). The reporter must read the Node again and retry, and
+# the other writer's taint must survive.
+# with_conflicts N TAINT [report ARGS...]: one report through a fresh proxy; its log in $work/proxy.log.
+with_conflicts() {
+  local n=$1 key=$2; shift 2
+  rm -f "$work/proxy.port" "$work/proxy.log"
+  "$py" "$here/conflict_proxy.py" "$work/proxy.port" "$work/proxy.log" "$node" "$n" "$key" \
+    "$pki/apiserver.crt" "$pki/apiserver.key" 2>"$work/proxy.err" &
+  proxy_pid=$!
+  E2E_WAIT=10 e2e_wait test -s "$work/proxy.port" || { cat "$work/proxy.err" >&2; e2e_fail "conflict_proxy.py did not start"; }
+  api_port=$(cat "$work/proxy.port") report "$@"
+  kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=
+}
+taint_keys() { node_json | jq -c '[.spec.taints[]?.key] | sort'; }
+keys_of() { jq -c 'sort' <<<"$1"; }
+proxy_lines() { grep -c -- "$1" "$work/proxy.log" || true; }
+base_keys=$(jq -c '[.[].key]' <<<"$taints0")
+
+with_conflicts 1 example.com/writer-a --config "$work/fail.yaml" --manage-taint
+[ "$rc" = 0 ] && ok "409 once (adding): exit 0" || { bad "409 once (adding): exit $rc"; cat "$work/log" >&2; }
+[ "$(proxy_lines "PATCH /api/v1/nodes/$node -> 409 \[second writer first: taint example.com/writer-a")" = 1 ] &&
+  [ "$(proxy_lines "PATCH /api/v1/nodes/$node -> 200")" = 1 ] &&
+  grep -A1 -- "-> 409" "$work/proxy.log" | grep -q "GET /api/v1/nodes/$node -> 200" &&
+  ok "409 once (adding): the apiserver refused the stale patch, the reporter read the Node again and the retry was accepted" ||
+  { bad "409 once (adding): requests were not 409, GET, 200"; cat "$work/proxy.log" >&2; }
+grep_log "409 once (adding): the taint is reported added" "$work/log" "taint added"
+want=$(keys_of "$(jq -c '. + ["example.com/writer-a", "gopreflight.io/not-ready"]' <<<"$base_keys")")
+[ "$(taint_keys)" = "$want" ] && ok "409 once (adding): ours added, the other writer's taint kept: $(taint_keys)" ||
+  bad "409 once (adding): taints $(taint_keys), want $want"
+
+with_conflicts 1 example.com/writer-b --config "$work/pass.yaml" --manage-taint
+[ "$rc" = 0 ] && ok "409 once (removing): exit 0" || { bad "409 once (removing): exit $rc"; cat "$work/log" >&2; }
+[ "$(proxy_lines "-> 409")" = 1 ] && [ "$(proxy_lines "PATCH /api/v1/nodes/$node -> 200")" = 1 ] &&
+  ok "409 once (removing): refused once, retried after a fresh read" ||
+  { bad "409 once (removing): requests"; cat "$work/proxy.log" >&2; }
+want=$(keys_of "$(jq -c '. + ["example.com/writer-a", "example.com/writer-b"]' <<<"$base_keys")")
+[ "$(taint_keys)" = "$want" ] && ok "409 once (removing): ours removed, both other writers' taints kept: $(taint_keys)" ||
+  bad "409 once (removing): taints $(taint_keys), want $want"
+
+# The Node changes before every attempt: the reporter gives up for this cycle and says so (exit 1
+# with --once), nothing of the other writer's is lost, and the condition itself was written.
+before=$(taint_keys)
+with_conflicts 99 example.com/writer-b --config "$work/fail.yaml" --manage-taint
+[ "$rc" = 1 ] && ok "409 every time: exit 1" || { bad "409 every time: exit $rc (a taint that could not be written must be reported)"; cat "$work/log" >&2; }
+[ "$(proxy_lines "PATCH /api/v1/nodes/$node -> 409")" = 4 ] && ok "409 every time: 4 attempts" ||
+  { bad "409 every time: $(proxy_lines "PATCH /api/v1/nodes/$node -> 409") refused taint patches, want 4"; cat "$work/proxy.log" >&2; }
+grep_log "409 every time: the error names the conflict and the attempts" "$work/log" \
+  "PATCH /api/v1/nodes/$node (taint): HTTP 409: Operation cannot be fulfilled on nodes \"$node\": the object has been modified.* (gave up after 4 attempts"
+[ "$(taint_keys)" = "$before" ] && ok "409 every time: taints unchanged ($before)" || bad "409 every time: taints $(taint_keys), want $before"
+expect_node "409 every time: the condition is written" "c['status'] == 'False'"
+report --config "$work/pass.yaml" --manage-taint   # back to True for what follows
 
 # --- the Node is deleted and registered again while the loop runs: the condition comes back on
 # the new object (a fresh lastTransitionTime), no restart needed.

@@ -7,11 +7,7 @@
 # connections close (and levels off instead of growing per wave). Prints the figures. Loopback only; about 90 s.
 #   FLOOD_CONNECTIONS (2000), FLOOD_SECONDS (16), FLOOD_KINDS ("trickle silent raw") to vary the run.
 source "$(dirname "$0")/lib.sh"
-setup_workdir
-make_ca
-make_serving a
-secret_volume "$WORK/a.crt" "$WORK/a.key"
-T=$HERE/testdata
+setup_serving
 N=${FLOOD_CONNECTIONS:-2000}
 SECS=${FLOOD_SECONDS:-16}
 ulimit -n "$(ulimit -Hn)"

@@ -4,17 +4,13 @@
 # bombs (gzip, br) are refused without the server's memory growing; Connection: close closes;
 # a body over --max-body-bytes is refused whatever its framing.
 source "$(dirname "$0")/lib.sh"
-setup_workdir
-make_ca
-make_serving a
-secret_volume "$WORK/a.crt" "$WORK/a.key"
-T=$HERE/testdata
+setup_serving
 start_server --policy "$T/policy.yaml" --max-body-bytes 1000000
 
 note "refused framings: status, then the connection closed; a request pipelined behind is never answered"
 PYTHONPATH=$HERE python3 - "$PORT" "$T/pod-review.json" "$LOG" <<'PY' || fail "framing refusals"
 import re, sys, time
-from rawhttp import tls
+from rawhttp import tls, until_closed
 answers = lambda data: len(re.findall(rb"(?:^|\r\n)HTTP/1\.1 \d{3} ", data))
 port, review, log = int(sys.argv[1]), open(sys.argv[2], "rb").read(), sys.argv[3]
 H = b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -43,16 +39,7 @@ cases = [
 for name, req, want in cases:
     t = tls(port)
     t.sendall(req + NEXT)
-    data, t0 = b"", time.time()
-    while time.time() - t0 < 5:
-        try:
-            d = t.recv(65536)
-        except Exception:
-            d = b""
-        if not d:
-            break
-        data += d
-    closed = time.time() - t0 < 5
+    data, closed = until_closed(t, 5)
     status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else None
     assert status == want, "%s: got %r, want %d" % (name, data[:80], want)
     assert closed, "%s: connection left open after the refusal" % name
@@ -67,15 +54,8 @@ hidden = (b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json
 attack = H.replace(b"/validate", b"/validate?x") + b"Transfer-Encoding: chunked\r\n\r\n0x5bc\r\n\r\n" + hidden
 t = tls(port)
 t.sendall(attack)
-data = b""
-while True:
-    try:
-        d = t.recv(65536)
-    except Exception:
-        d = b""
-    if not d:
-        break
-    data += d
+data, closed = until_closed(t)
+assert closed, "the connection stayed open after the 411"
 assert answers(data) == 1 and data.startswith(b"HTTP/1.1 411"), data[:200]
 assert b"HIDDEN-REQUEST-UID" not in data
 time.sleep(1.2)  # decision lines are flushed at least every second
@@ -85,12 +65,8 @@ print("ok: the 0x5bc hidden request is not served")
 # Connection: close on a good request: answered, then closed.
 t = tls(port)
 t.sendall(H + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(review) + review + NEXT)
-data = b""
-while True:
-    d = t.recv(65536)
-    if not d:
-        break
-    data += d
+data, closed = until_closed(t)
+assert closed, "Connection: close left the connection open"
 assert data.startswith(b"HTTP/1.1 200") and answers(data) == 1, data[:200]
 print("ok: Connection: close answered once, then closed")
 
@@ -152,7 +128,7 @@ rss() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"; }
 before=$(rss)
 PYTHONPATH=$HERE python3 - "$PORT" "$T/bomb-512m.br" <<'PY' || fail "bombs"
 import sys, zlib
-from rawhttp import tls
+from rawhttp import tls, until_closed
 port, br = int(sys.argv[1]), open(sys.argv[2], "rb").read()
 z = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
 chunk = b"\0" * (1 << 20)
@@ -162,15 +138,7 @@ for name, body in (("gzip", gz), ("br", br)):
         t = tls(port, 20)
         t.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: %s\r\n"
                   b"Content-Length: %d\r\n\r\n" % (path, name.encode(), len(body)) + body)
-        data = b""
-        while True:
-            try:
-                d = t.recv(65536)
-            except Exception:
-                d = b""
-            if not d:
-                break
-            data += d
+        data, _ = until_closed(t)
         assert data.startswith(b"HTTP/1.1 415"), (name, path, data[:100])
     print("ok: %s bomb (%d bytes sent, 512 MiB inflated) -> 415" % (name, len(body)))
 PY

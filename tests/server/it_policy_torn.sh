@@ -4,11 +4,7 @@
 # file that is still changing is not applied until it stops; a reload that turns rules off is
 # logged as a warning; `policy lint` reports the empty section.
 source "$(dirname "$0")/lib.sh"
-setup_workdir
-make_ca
-make_serving a
-secret_volume "$WORK/a.crt" "$WORK/a.key"
-T=$HERE/testdata
+setup_serving
 P=$WORK/policy.yaml
 cp "$T/policy.yaml" "$P"
 start_server --policy "$P"

@@ -9,7 +9,6 @@ make_serving a
 make_serving b
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/other.key" -out /dev/null -subj /CN=x 2>/dev/null
 secret_volume "$WORK/a.crt" "$WORK/a.key"
-T=$HERE/testdata
 cp "$T/policy.yaml" "$WORK/policy.yaml"
 start_server --policy "$WORK/policy.yaml"
 serial_a=$(served_serial)

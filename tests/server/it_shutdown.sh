@@ -4,12 +4,8 @@
 # then every in-flight request must complete with 200, and the server must exit 0 well before
 # the grace period, without waiting for the idle connection's keep-alive timeout.
 source "$(dirname "$0")/lib.sh"
-setup_workdir
-make_ca
-make_serving a
-secret_volume "$WORK/a.crt" "$WORK/a.key"
+setup_serving
 build_goclient
-T=$HERE/testdata
 start_server --policy "$T/policy.yaml" --shutdown-delay 1 --shutdown-grace-period 20 --keep-alive-timeout 120
 
 note "idle keep-alive connection (TLS up, no request)"

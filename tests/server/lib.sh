@@ -1,11 +1,13 @@
 # Shared helpers for the server integration scripts (sourced). Needs: openssl, curl, python3.
-# Usage in a script: source lib.sh; setup_workdir; make_ca; make_serving NAME; secret_volume NAME;
-# start_server [extra flags]; ...; the EXIT trap stops everything and removes the work dir.
+# Usage in a script: source lib.sh; setup_serving (or setup_workdir; make_ca; make_serving NAME;
+# secret_volume CRT KEY); start_server [extra flags]; ...; the EXIT trap stops everything and
+# removes the work dir. $T is the test data folder.
 set -euo pipefail
 
 BIN=${BIN:?BIN must point at gopreflight-webhook}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SVC=gopreflight-webhook.gopreflight.svc
+T=$HERE/testdata
 SERVER_PID=
 PIDS=()
 
@@ -58,6 +60,14 @@ stop_server() {
   kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || rc=$?
   SERVER_PID=
   [ "$rc" = 0 ] || fail "server exit code $rc after SIGTERM"
+}
+
+# setup_serving: a work dir, the test CA, and serving pair `a` in the Secret volume.
+setup_serving() {
+  setup_workdir
+  make_ca
+  make_serving a
+  secret_volume "$WORK/a.crt" "$WORK/a.key"
 }
 
 # secret_volume CERT KEY: swap $WORK/secret/..data to a new timestamped dir holding the pair,

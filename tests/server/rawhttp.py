@@ -2,6 +2,7 @@
 (framings curl will not send, interim answers, several connections in step)."""
 import socket
 import ssl
+import time
 
 _ctx = ssl.create_default_context()
 _ctx.check_hostname = False
@@ -29,3 +30,20 @@ def answer(t):
         assert d, "closed in the middle of an answer"
         rest += d
     return head, rest[:n]
+
+
+def until_closed(t, limit=None):
+    """Everything the server sends until it ends the connection (an orderly close, a reset or a
+    TLS error), or until a receive times out or `limit` seconds have passed: (data, closed)."""
+    data, t0 = b"", time.time()
+    while limit is None or time.time() - t0 < limit:
+        try:
+            d = t.recv(65536)
+        except socket.timeout:
+            return data, False
+        except OSError:  # reset, TLS alert: the server ended it
+            d = b""
+        if not d:
+            return data, True
+        data += d
+    return data, False

@@ -13,7 +13,6 @@ setup_workdir
 make_ca
 make_serving good
 make_serving other
-T=$HERE/testdata
 passed=0
 
 # refused NAME 'TEXT|TEXT...' ARGS...: `serve ARGS` must exit 2 within 10 s, print every
@@ -41,15 +40,16 @@ refused "non-numeric --max-connections" "--max-connections" "${cert[@]}" "${list
 refused "--listen without a port" '"msg":"bad flags"|127.0.0.1' "${cert[@]}" --listen 127.0.0.1
 refused "--listen with a port out of range" '"msg":"bad flags"|70000' "${cert[@]}" --listen 127.0.0.1:70000
 refused "no certificate flags" '"msg":"bad flags"|--tls-cert-file and --tls-private-key-file are required' "${listen[@]}"
-refused "certificate without key" '"msg":"bad flags"|--tls-private-key-file' "${listen[@]}" --tls-cert-file "$WORK/good.crt"
+refused "certificate without key" '"msg":"bad flags"|--tls-private-key-file is required with --tls-cert-file' "${listen[@]}" --tls-cert-file "$WORK/good.crt"
+refused "--log-level off does not hide a bad flag" '"msg":"bad flags"|--max-connections 0' "${cert[@]}" "${listen[@]}" --log-level off --max-connections 0
 refused "--dev-self-signed with certificate flags" '"msg":"bad flags"|--dev-self-signed makes its own certificate' \
   "${listen[@]}" --dev-self-signed "${cert[@]}"
-refused "--max-connections 0" '"msg":"bad flags"|numeric flags must be positive' "${cert[@]}" "${listen[@]}" --max-connections 0
-refused "--worker-threads 2000" '"msg":"bad flags"|--worker-threads 0..1024' "${cert[@]}" "${listen[@]}" --worker-threads 2000
-refused "--read-timeout 0" '"msg":"bad flags"|timeouts at most 86400' "${cert[@]}" "${listen[@]}" --read-timeout 0
-refused "--write-timeout 90000" '"msg":"bad flags"|timeouts at most 86400' "${cert[@]}" "${listen[@]}" --write-timeout 90000
-refused "--reload-interval-ms 1" '"msg":"bad flags"|--reload-interval-ms >= 10' "${cert[@]}" "${listen[@]}" --reload-interval-ms 1
-refused "unknown --log-level" "loud" "${cert[@]}" "${listen[@]}" --log-level loud
+refused "--max-connections 0" '"msg":"bad flags"|--max-connections 0: must be 1 or more' "${cert[@]}" "${listen[@]}" --max-connections 0
+refused "--worker-threads 2000" '"msg":"bad flags"|--worker-threads 2000: must be 0..1024' "${cert[@]}" "${listen[@]}" --worker-threads 2000
+refused "--read-timeout 0" '"msg":"bad flags"|--read-timeout 0: must be 1..86400 seconds' "${cert[@]}" "${listen[@]}" --read-timeout 0
+refused "--write-timeout 90000" '"msg":"bad flags"|--write-timeout 90000: must be 1..86400 seconds' "${cert[@]}" "${listen[@]}" --write-timeout 90000
+refused "--reload-interval-ms 1" '"msg":"bad flags"|--reload-interval-ms 1: must be 10 or more' "${cert[@]}" "${listen[@]}" --reload-interval-ms 1
+refused "unknown --log-level" '"msg":"bad flags"|--log-level loud: expected trace' "${cert[@]}" "${listen[@]}" --log-level loud
 
 # --- certificate and key --------------------------------------------------------------------
 refused "missing certificate file" "\"msg\":\"cannot load certificate\"|$WORK/missing.crt: cannot open certificate file: No such file or directory" \

@@ -20,7 +20,7 @@ class ConnectionTable {
   bool begin_request(int fd);
   void end_request(int fd) { set(fd, kIdle); }
   /// Half-closes (read side) every idle connection that has no unread bytes in the kernel, so
-  /// its worker sees end-of-stream and returns to the pool. Returns how many it closed.
+  /// its event loop reads end-of-stream and closes it. Returns how many it closed.
   int close_idle();
 
  private:

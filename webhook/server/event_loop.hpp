@@ -74,7 +74,6 @@ struct HttpHandlers {
   std::function<void(int status, std::string_view reason, std::string& out)> refuse;
 };
 
-/// Counters the loops keep current (the /metrics gauges).
 /// Why the server ended a connection itself (the /metrics counter's reason label).
 enum class CloseReason : int {
   kHandshakeDeadline,  ///< no finished TLS handshake within the handshake timeout
@@ -89,6 +88,7 @@ enum class CloseReason : int {
 };
 std::string_view close_reason_name(CloseReason r);
 
+/// Counters the loops keep current (the /metrics gauges).
 struct LoopGauges {
   std::atomic<long long>& open;    ///< connections being served
   std::atomic<long long>& queued;  ///< accepted, waiting for a slot (over max_connections)
@@ -156,7 +156,8 @@ class EventLoops {
 /// Loops per CPU by default. One loop per CPU is the textbook choice, but a loop whose thread is
 /// preempted stalls all of its connections: in the benchmark (wrk on the same 2 CPUs) 2 loops
 /// gave a p99 of 130-230 ms, 16 loops 7-11 ms with the lowest CPU per review, and 32 loops (one
-/// connection each) the cost of a thread per connection again (README "Benchmark").
+/// connection each) the cost of a thread per connection again (docs/development.md, "Webhook server:
+/// tests and benchmark").
 constexpr int kLoopsPerCpu = 8;
 
 /// Threads to run by default: kLoopsPerCpu times the CPUs this process may use (affinity mask,

@@ -1,5 +1,8 @@
-// The HTTPS admission server. HTTP only: routing, limits, content type, a catch-all for errors;
-// decisions come from Engine. One TLS port serves everything (see README "Webhook server").
+// The HTTPS admission server: start-up (after check_serve_options), routing of the requests the
+// framing accepted (content type, 404/405/415, a catch-all that turns an exception into a 500),
+// certificate and policy reload, and the drain on SIGTERM. Decisions come from Engine; requests
+// are framed by http_framing.hpp and connections served by event_loop.hpp; httplib only accepts
+// sockets and holds the SSL_CTX. One TLS port serves everything (docs/operations.md).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -100,12 +103,8 @@ void log_event(spdlog::logger& log, spdlog::level::level_enum lvl, std::string_v
   log.log(lvl, spdlog::string_view_t(line.data(), line.size()));
 }
 
-std::shared_ptr<spdlog::logger> make_logger(const std::string& level, std::string& error) {
-  auto lvl = spdlog::level::from_str(level);
-  if (lvl == spdlog::level::off && level != "off") {
-    error = "--log-level " + level + ": expected trace, debug, info, warn, error, critical or off";
-    return nullptr;
-  }
+/// The JSON-lines logger on stdout (check_serve_options has checked the level's name).
+std::shared_ptr<spdlog::logger> make_logger(spdlog::level::level_enum lvl) {
   auto logger = std::make_shared<spdlog::logger>("gopreflight-webhook", std::make_shared<BatchedStdoutSink>());
   logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
   logger->set_level(lvl);
@@ -438,65 +437,140 @@ long long raise_fd_limit() {
   return rl.rlim_cur == RLIM_INFINITY ? (1LL << 20) : static_cast<long long>(rl.rlim_cur);
 }
 
-}  // namespace
+/// --dev-self-signed: a throwaway CA and serving certificate, their paths into st.opts, and
+/// what a person needs to use them printed. False (logged) when they cannot be made.
+bool use_dev_certificates(State& st, int port) {
+  std::string err;
+  char tmpl[] = "/tmp/gopreflight-dev-XXXXXX";
+  const char* dir = ::mkdtemp(tmpl);
+  auto dev = dir ? make_dev_certificates(dir, {"localhost", "gopreflight-webhook.gopreflight.svc"}, {"127.0.0.1"}, err)
+                 : std::nullopt;
+  if (!dev) {
+    log_event(*st.log, spdlog::level::err, "dev certificates failed", {{"error", dir ? err : "mkdtemp failed"}});
+    return false;
+  }
+  st.opts.cert_file = dev->cert_file;
+  st.opts.key_file = dev->key_file;
+  std::cout << "gopreflight-webhook: --dev-self-signed: throwaway CA and serving certificate (7 days)\n"
+            << "  for DNS:localhost, DNS:gopreflight-webhook.gopreflight.svc, IP:127.0.0.1\n"
+            << "  CA:          " << dev->ca_file << "\n"
+            << "  certificate: " << dev->cert_file << "\n"
+            << "  key:         " << dev->key_file << "\n"
+            << "  caBundle:    " << dev->ca_bundle_base64 << "\n"
+            << "  try: curl --cacert " << dev->ca_file << " https://127.0.0.1:" << port << "/readyz\n"
+            << std::flush;
+  return true;
+}
 
-int run_serve(const ServeOptions& in) {
+/// The event loops' settings from the flags. Each connection, served or queued, is a
+/// descriptor: --max-connections is lowered (with a warning) to keep both within `fd_limit`.
+LoopOptions loop_options(const ServeOptions& in, long long fd_limit, spdlog::logger& log) {
+  LoopOptions lo;
+  lo.threads = in.worker_threads > 0 ? in.worker_threads : default_loop_threads();
+  lo.max_connections = static_cast<std::size_t>(in.max_connections);
+  lo.max_queued = lo.max_connections;
+  const std::size_t fds = static_cast<std::size_t>(fd_limit);
+  if (2 * lo.max_connections + 64 > fds) {
+    const std::size_t fit = fds > 128 ? (fds - 64) / 2 : 32;
+    log_event(log, spdlog::level::warn, "--max-connections lowered to fit the open-files limit",
+              {{"max_connections", in.max_connections}, {"open_files_limit", fd_limit}, {"now", fit}});
+    lo.max_connections = lo.max_queued = fit;
+  }
+  lo.handshake_timeout_ms = in.handshake_timeout_s * 1000;
+  lo.read_timeout_ms = in.read_timeout_s * 1000;
+  lo.write_timeout_ms = in.write_timeout_s * 1000;
+  lo.idle_timeout_ms = in.keep_alive_timeout_s * 1000;
+  lo.max_body_bytes = in.max_body_bytes;
+  return lo;
+}
+
+/// Serves until SIGTERM/SIGINT (blocked in `sigs` by the caller, so every thread inherits the
+/// mask) or until the listener ends by itself, then drains: unready for --shutdown-delay, the
+/// listener closed, idle connections closed, requests in flight given --shutdown-grace-period.
+/// Returns the exit code; exits the process (1) when the grace period runs out.
+int serve_until_signal(State& st, TlsServer& svr, const sigset_t& sigs) {
+  const ServeOptions& in = st.opts;
+  auto& log = *st.log;
+  std::atomic<bool> server_done{false};
+  std::thread server_thread([&] {
+    svr.listen_after_bind();
+    server_done = true;
+  });
+
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopping = false;
+  std::thread reload_thread([&] {
+    Reloader reloader(st);
+    std::unique_lock lock(stop_mu);
+    while (!stopping) {
+      stop_cv.wait_for(lock, std::chrono::milliseconds(in.reload_interval_ms));
+      if (stopping) break;
+      lock.unlock();
+      try {
+        reloader.check();
+      } catch (const std::exception& e) {
+        log_event(log, spdlog::level::err, "reload check failed", {{"error", e.what()}});
+      }
+      lock.lock();
+    }
+  });
+
+  int sig = 0;
+  while (sig == 0) {
+    timespec ts{1, 0};
+    const int r = sigtimedwait(&sigs, nullptr, &ts);
+    if (r > 0) sig = r;
+    if (server_done) break;
+  }
+  const bool unexpected = sig == 0;
+  log_event(log, unexpected ? spdlog::level::err : spdlog::level::info,
+            unexpected ? "listener stopped unexpectedly" : "shutting down",
+            {{"signal", unexpected ? "none" : strsignal(sig)},
+             {"in_flight", st.metrics.in_flight().load()},
+             {"grace_period_s", in.shutdown_grace_s}});
+  st.draining.store(true);
+  if (in.shutdown_delay_s > 0) std::this_thread::sleep_for(std::chrono::seconds(in.shutdown_delay_s));
+  const auto deadline = Clock::now() + std::chrono::seconds(in.shutdown_grace_s);
+  svr.stop();
+
+  while (!server_done && Clock::now() < deadline) {
+    // Idle keep-alive connections are half-closed, so their loops read end-of-stream and close
+    // them; connections inside a request (its body may still be arriving) finish it first,
+    // with Connection: close.
+    st.conns.close_idle();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  {
+    std::lock_guard lock(stop_mu);
+    stopping = true;
+  }
+  stop_cv.notify_all();
+  reload_thread.join();
+  if (!server_done) {
+    log_event(log, spdlog::level::err, "grace period exceeded; exiting with requests still open",
+              {{"in_flight", st.metrics.in_flight().load()}});
+    log.flush();
+    std::_Exit(1);
+  }
+  server_thread.join();
+  log_event(log, spdlog::level::info, "stopped", {{"reviews_in_flight", st.metrics.in_flight().load()}});
+  log.flush();
+  spdlog::shutdown();  // stops the periodic flusher
+  return unexpected ? 1 : 0;
+}
+
+/// Start-up after the flags passed check_serve_options: certificates, policy, TLS, the loops
+/// and the listening socket (each failure logged, exit 2); then serve_until_signal.
+int start_and_serve(const ServeOptions& in, const ListenAddress& listen) {
   const long long fd_limit = raise_fd_limit();  // before State: ConnectionTable sizes itself from it
   State st;
   st.opts = in;
-  std::string err;
-  st.log = make_logger(in.log_level, err);
-  if (!st.log) {
-    std::cerr << "gopreflight-webhook serve: " << err << "\n";
-    return 2;
-  }
+  st.log = make_logger(spdlog::level::from_str(in.log_level));
   auto& log = *st.log;
-  auto listen = parse_listen(in.listen, err);
-  if (!listen) {
-    log_event(log, spdlog::level::err, "bad flags", {{"error", err}});
-    return 2;
-  }
-  if (in.dev_self_signed) {
-    if (!in.cert_file.empty() || !in.key_file.empty()) {
-      log_event(log, spdlog::level::err, "bad flags",
-                {{"error", "--dev-self-signed makes its own certificate: drop --tls-cert-file/--tls-private-key-file"}});
-      return 2;
-    }
-    char tmpl[] = "/tmp/gopreflight-dev-XXXXXX";
-    const char* dir = ::mkdtemp(tmpl);
-    auto dev = dir ? make_dev_certificates(dir, {"localhost", "gopreflight-webhook.gopreflight.svc"},
-                                           {"127.0.0.1"}, err)
-                   : std::nullopt;
-    if (!dev) {
-      log_event(log, spdlog::level::err, "dev certificates failed", {{"error", dir ? err : "mkdtemp failed"}});
-      return 2;
-    }
-    st.opts.cert_file = dev->cert_file;
-    st.opts.key_file = dev->key_file;
-    std::cout << "gopreflight-webhook: --dev-self-signed: throwaway CA and serving certificate (7 days)\n"
-              << "  for DNS:localhost, DNS:gopreflight-webhook.gopreflight.svc, IP:127.0.0.1\n"
-              << "  CA:          " << dev->ca_file << "\n"
-              << "  certificate: " << dev->cert_file << "\n"
-              << "  key:         " << dev->key_file << "\n"
-              << "  caBundle:    " << dev->ca_bundle_base64 << "\n"
-              << "  try: curl --cacert " << dev->ca_file << " https://127.0.0.1:" << listen->port << "/readyz\n"
-              << std::flush;
-  } else if (st.opts.cert_file.empty() || st.opts.key_file.empty()) {
-    log_event(log, spdlog::level::err, "bad flags",
-              {{"error", "--tls-cert-file and --tls-private-key-file are required (or --dev-self-signed)"}});
-    return 2;
-  }
-  if (in.max_connections < 1 || in.worker_threads < 0 || in.worker_threads > 1024 || in.keep_alive_timeout_s < 1 ||
-      in.read_timeout_s < 1 || in.write_timeout_s < 1 || in.keep_alive_timeout_s > 86400 ||
-      in.handshake_timeout_s < 1 || in.handshake_timeout_s > 86400 ||
-      in.read_timeout_s > 86400 || in.write_timeout_s > 86400 || in.reload_interval_ms < 10 ||
-      in.shutdown_grace_s < 1 || in.shutdown_delay_s < 0) {
-    log_event(log, spdlog::level::err, "bad flags",
-              {{"error", "numeric flags must be positive (timeouts at most 86400 s, --worker-threads 0..1024 "
-                         "with 0 = 8 per CPU, --reload-interval-ms >= 10)"}});
-    return 2;
-  }
+  if (in.dev_self_signed && !use_dev_certificates(st, listen.port)) return 2;
 
+  std::string err;
   auto engine = Engine::load(in.policy_file, err);
   if (!engine) {
     log_event(log, spdlog::level::err, "cannot load policy", {{"error", err}});
@@ -525,23 +599,7 @@ int run_serve(const ServeOptions& in) {
     log_event(log, spdlog::level::err, "cannot set up TLS", {{"error", tls_error}});
     return 2;
   }
-  LoopOptions lo;
-  lo.threads = in.worker_threads > 0 ? in.worker_threads : default_loop_threads();
-  lo.max_connections = static_cast<std::size_t>(in.max_connections);
-  lo.max_queued = lo.max_connections;
-  // Each connection, served or queued, is a descriptor: keep both within the limit.
-  const std::size_t fds = static_cast<std::size_t>(fd_limit);
-  if (2 * lo.max_connections + 64 > fds) {
-    const std::size_t fit = fds > 128 ? (fds - 64) / 2 : 32;
-    log_event(log, spdlog::level::warn, "--max-connections lowered to fit the open-files limit",
-              {{"max_connections", in.max_connections}, {"open_files_limit", fd_limit}, {"now", fit}});
-    lo.max_connections = lo.max_queued = fit;
-  }
-  lo.handshake_timeout_ms = in.handshake_timeout_s * 1000;
-  lo.read_timeout_ms = in.read_timeout_s * 1000;
-  lo.write_timeout_ms = in.write_timeout_s * 1000;
-  lo.idle_timeout_ms = in.keep_alive_timeout_s * 1000;
-  lo.max_body_bytes = in.max_body_bytes;
+  const LoopOptions lo = loop_options(in, fd_limit, log);
   try {
     HttpHandlers handlers;
     handlers.serve = [&st](const HttpRequest& req, const Peer& peer, std::string& out, bool& close) {
@@ -557,15 +615,14 @@ int run_serve(const ServeOptions& in) {
   }
   svr.set_tcp_nodelay(true);  // accepted sockets inherit it from the listening socket on Linux
 
-  if (!svr.bind_to_port(listen->host, listen->port)) {
+  if (!svr.bind_to_port(listen.host, listen.port)) {
     log_event(log, spdlog::level::err, "cannot listen", {{"listen", in.listen}, {"error", std::strerror(errno)}});
     return 2;
   }
   const int lfd = svr.listening_fd();
   ::listen(lfd, SOMAXCONN);  // httplib listens with a backlog of 5; a second listen() raises it
-  const int port = bound_port(lfd);
   log_event(log, spdlog::level::info, "serving",
-            {{"listen", listen->host + ":" + std::to_string(port)},
+            {{"listen", listen.host + ":" + std::to_string(bound_port(lfd))},
              {"policy", in.policy_file.value_or("built-in")},
              {"certificate", pair->info().subject},
              {"not_after", pair->info().not_after},
@@ -574,73 +631,20 @@ int run_serve(const ServeOptions& in) {
              {"open_files_limit", fd_limit},
              {"worker_threads", lo.threads}});
   log.flush();  // scripts and people wait for this line
+  return serve_until_signal(st, svr, sigs);
+}
 
-  std::atomic<bool> server_done{false};
-  std::thread server_thread([&] {
-    svr.listen_after_bind();
-    server_done = true;
-  });
+}  // namespace
 
-  std::mutex stop_mu;
-  std::condition_variable stop_cv;
-  bool stopping = false;
-  std::thread reload_thread([&] {
-    Reloader reloader(st);
-    std::unique_lock lock(stop_mu);
-    while (!stopping) {
-      stop_cv.wait_for(lock, std::chrono::milliseconds(in.reload_interval_ms));
-      if (stopping) break;
-      lock.unlock();
-      try {
-        reloader.check();
-      } catch (const std::exception& e) {
-        log_event(*st.log, spdlog::level::err, "reload check failed", {{"error", e.what()}});
-      }
-      lock.lock();
-    }
-  });
-
-  int sig = 0;
-  while (sig == 0) {
-    timespec ts{1, 0};
-    const int r = sigtimedwait(&sigs, nullptr, &ts);
-    if (r > 0) sig = r;
-    if (server_done) break;
+int run_serve(const ServeOptions& in) {
+  const auto listen = check_serve_options(in);
+  if (!listen) {
+    // Written whatever --log-level says (it may be the bad flag, or off).
+    log_event(*make_logger(spdlog::level::err), spdlog::level::err, "bad flags", {{"error", listen.error()}});
+    spdlog::shutdown();
+    return 2;
   }
-  const bool unexpected = sig == 0;
-  log_event(log, unexpected ? spdlog::level::err : spdlog::level::info,
-            unexpected ? "listener stopped unexpectedly" : "shutting down",
-            {{"signal", unexpected ? "none" : strsignal(sig)},
-                                                         {"in_flight", st.metrics.in_flight().load()},
-                                                         {"grace_period_s", in.shutdown_grace_s}});
-  st.draining.store(true);
-  if (in.shutdown_delay_s > 0) std::this_thread::sleep_for(std::chrono::seconds(in.shutdown_delay_s));
-  const auto deadline = Clock::now() + std::chrono::seconds(in.shutdown_grace_s);
-  svr.stop();
-
-  while (!server_done && Clock::now() < deadline) {
-    // Idle keep-alive connections are half-closed so their workers return; connections inside
-    // a request (its body may still be arriving) finish it first, with Connection: close.
-    st.conns.close_idle();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  {
-    std::lock_guard lock(stop_mu);
-    stopping = true;
-  }
-  stop_cv.notify_all();
-  reload_thread.join();
-  if (!server_done) {
-    log_event(log, spdlog::level::err, "grace period exceeded; exiting with requests still open",
-              {{"in_flight", st.metrics.in_flight().load()}});
-    log.flush();
-    std::_Exit(1);
-  }
-  server_thread.join();
-  log_event(log, spdlog::level::info, "stopped", {{"reviews_in_flight", st.metrics.in_flight().load()}});
-  log.flush();
-  spdlog::shutdown();  // stops the periodic flusher
-  return unexpected ? 1 : 0;
+  return start_and_serve(in, *listen);
 }
 
 }  // namespace gopreflight::webhook::server

@@ -141,3 +141,16 @@ annotations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{- /* The tolerations of the chart's own Pods (webhook, policy check), as a YAML list:
+  .Values.tolerations, plus node-report's taint when nodeReport.manageTaint is on. These Pods are
+  not the Go services the taint keeps off failing nodes, and `helm upgrade` is how a threshold
+  that tainted every node gets fixed: its pre-upgrade policy-check Job must still be scheduled
+  (the real-node test found the upgrade stuck on that Job's Pending Pod). */}}
+{{- define "gopreflight.tolerations" -}}
+{{- $t := concat (.Values.tolerations | default list) list -}}
+{{- if and .Values.nodeReport.enabled .Values.nodeReport.manageTaint -}}
+{{- $t = append $t (dict "key" "gopreflight.io/not-ready" "operator" "Exists" "effect" "NoSchedule") -}}
+{{- end -}}
+{{- toYaml $t -}}
+{{- end -}}

@@ -145,6 +145,12 @@ node_certs() {
   e2e_make_certs "$d"
   (
     cd "$d"
+    # The apiserver's serving certificate again, naming also the node's address (where Pods reach
+    # the apiserver through a relay: tests/e2e/node/apiserver_relay.py) and the kubernetes
+    # Service's ClusterIP, as a cluster's apiserver certificate does.
+    printf 'subjectAltName=IP:127.0.0.1,IP:%s,IP:10.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n' "$NODE_GATEWAY" >apiserver.ext
+    openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile apiserver.ext -out apiserver.crt 2>/dev/null
     # The apiserver's client certificate towards the kubelet (logs, exec): system:masters too.
     openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
       -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" \

@@ -5,7 +5,9 @@
 // glibc's per-thread cache holds 7 blocks per size, so most of those calls fall through to the
 // arena (`_int_malloc`/`_int_free`: ~9% of the server's CPU in the benchmark's profile). Here a
 // thread keeps up to kCacheBytes of freed small blocks, so a review's frees feed the next
-// review's allocations without leaving the thread.
+// review's allocations without leaving the thread. Debian's mimalloc (2.0.9, replacing malloc
+// and new/delete process-wide) was measured in its place: 12% more server CPU per review and
+// 4.5 MiB more RSS (docs/development.md, "Webhook server: tests and benchmark").
 //
 // Layout: every block carries a 16-byte header (keeps 16-byte alignment) holding its size class,
 // 0 for a block that came straight from malloc. A block freed on another thread joins that

@@ -1,8 +1,9 @@
 #pragma once
 /// `gopreflight-webhook serve`: the HTTPS admission server around Engine (validate, mutate),
 /// with certificate and policy reload, Prometheus metrics, and graceful shutdown.
-/// Pieces that can be tested without a socket (address parsing, certificate loading, metrics
-/// text, file fingerprints) are declared here too.
+/// Pieces that can be tested without a socket (option checking, address parsing, certificate
+/// loading, metrics text, file fingerprints) are declared here too; the connection handling is
+/// internal (webhook/server/event_loop.hpp, http_framing.hpp).
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -16,9 +17,11 @@
 #include <string_view>
 #include <vector>
 
+#include "gopreflight/result.hpp"
+
 namespace gopreflight::webhook::server {
 
-/// Command-line options of `serve` (flag names in comments; see README "Webhook server").
+/// Command-line options of `serve` (flag names in comments; see docs/operations.md "Flags").
 struct ServeOptions {
   std::string listen = "0.0.0.0:8443";     ///< --listen HOST:PORT ([::]:8443 for IPv6)
   std::string cert_file, key_file;         ///< --tls-cert-file, --tls-private-key-file
@@ -38,8 +41,9 @@ struct ServeOptions {
   int shutdown_grace_s = 25;               ///< --shutdown-grace-period: in-flight deadline
 };
 
-/// Runs the server until SIGTERM/SIGINT. Exit code: 0 clean, 1 grace period exceeded,
-/// 2 bad flags / unreadable policy or certificates at start.
+/// Checks the options first (check_serve_options), then serves until SIGTERM/SIGINT and drains.
+/// Exit code: 0 clean, 1 grace period exceeded or listener lost, 2 bad flags / unreadable policy
+/// or certificates / address in use at start.
 int run_serve(const ServeOptions& options);
 
 /// HOST:PORT, [IPv6]:PORT. Port 1..65535 (0 = any, used by tests).
@@ -48,6 +52,12 @@ struct ListenAddress {
   int port = 0;
 };
 std::optional<ListenAddress> parse_listen(std::string_view s, std::string& error);
+
+/// The options of `serve` that can be judged without a file or a socket: --listen, the
+/// certificate flags (a pair, or --dev-self-signed alone), every number in its range,
+/// --log-level. Returns the --listen address, or an error naming the first bad flag, its value
+/// and what is allowed.
+Result<ListenAddress> check_serve_options(const ServeOptions& options);
 
 /// What identifies a file's content for reload purposes: the target after resolving symlinks
 /// (a Secret volume swaps `..data`), inode, size, mtime. Missing files have exists=false.
@@ -115,7 +125,8 @@ class Metrics {
   void set_certificate(const CertInfo& info);
   void set_ready(bool ready) { ready_.store(ready); }
   std::atomic<long long>& in_flight() { return in_flight_; }
-  /// Connections held by a worker thread, and accepted ones waiting for a free worker.
+  /// Connections the event loops are serving, and accepted ones waiting for a slot
+  /// (over --max-connections).
   std::atomic<long long>& connections_active() { return conn_active_; }
   std::atomic<long long>& connections_queued() { return conn_queued_; }
   /// Connections the server ended itself, by reason (event_loop.hpp CloseReason).
