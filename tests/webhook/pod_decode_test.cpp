@@ -11,13 +11,17 @@ using namespace gp_test;
 
 namespace {
 
-/// decode_pod of `object` as `kind`, through the same JSON document as /validate.
+/// decode_pod of `object` as `kind`, through the same JSON document as /validate (the model owns
+/// its values; the document goes with the result's JsonValues, which nothing here reads).
 gopreflight::Result<DecodedPod> decode(const json& object, std::string_view kind) {
   auto doc = JsonDocument::read(object.dump());
   if (!doc) return gopreflight::fail(doc.error());
-  static std::unique_ptr<JsonDocument> keep;  // the values of a DecodedPod borrow from it
-  keep = std::move(*doc);
-  return decode_pod(keep->root(), kind);
+  auto pod = decode_pod((*doc)->root(), kind);
+  if (pod) {
+    pod->metadata.reset();
+    pod->spec.reset();
+  }
+  return pod;
 }
 
 std::string decode_error(const json& object, std::string_view kind = "Pod") {

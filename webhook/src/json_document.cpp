@@ -22,7 +22,12 @@ using simdjson::dom::element_type;
 /// and one read while it is open (the injected container, as_mutated in engine.cpp).
 constexpr std::size_t kPooledParsers = 2;
 constexpr std::size_t kPooledCapacity = 64u * 1024u;
-thread_local std::vector<std::unique_ptr<simdjson::dom::parser>> t_parsers;
+thread_local bool t_pool_gone = false;  ///< trivially destructible: readable in any destructor
+struct ParserPool {
+  std::vector<std::unique_ptr<simdjson::dom::parser>> parsers;
+  ~ParserPool() { t_pool_gone = true; }  // a document destroyed later (a static) frees its parser
+};
+thread_local ParserPool t_pool;
 
 /// A key's length and first and last bytes: keys with different signatures differ.
 std::uint64_t signature(std::string_view k) {
@@ -127,17 +132,18 @@ bool is_number(element_type t) {
 }  // namespace
 
 JsonDocument::JsonDocument() {
-  if (!t_parsers.empty()) {
-    parser_ = std::move(t_parsers.back());
-    t_parsers.pop_back();
+  if (!t_pool_gone && !t_pool.parsers.empty()) {
+    parser_ = std::move(t_pool.parsers.back());
+    t_pool.parsers.pop_back();
   } else {
     parser_ = std::make_unique<simdjson::dom::parser>();
   }
 }
 
 JsonDocument::~JsonDocument() {
-  if (parser_ && parser_->capacity() <= kPooledCapacity && t_parsers.size() < kPooledParsers) {
-    t_parsers.push_back(std::move(parser_));
+  if (!t_pool_gone && parser_ && parser_->capacity() <= kPooledCapacity &&
+      t_pool.parsers.size() < kPooledParsers) {
+    t_pool.parsers.push_back(std::move(parser_));
   }
 }
 
