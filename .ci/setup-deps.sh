@@ -7,7 +7,7 @@ set -euo pipefail
 what=${1:-build}
 build_pkgs=(build-essential cmake ninja-build pkg-config ccache
   libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev
-  libyaml-cpp-dev libcli11-dev)
+  libyaml-cpp-dev libcli11-dev libsimdjson-dev)
 # One package per line, sorted: edits from several branches merge without conflicts.
 test_pkgs=(
   clang

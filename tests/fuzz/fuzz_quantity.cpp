@@ -14,14 +14,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (q) {
     const auto v = (*q).value();
     const auto m = (*q).milli_value();
-    if (!v && v.error.empty()) std::abort();
-    if (!m && m.error.empty()) std::abort();
+    if (!v && v.error().empty()) std::abort();
+    if (!m && m.error().empty()) std::abort();
     if (v && *v > 0) {
       const auto rec = recommend_gomemlimit(*v, 0.9);
       const auto back = parse_gomemlimit(rec);
       if (!back || (*back).off || (*back).bytes >= *v) std::abort();  // never at or above the limit
     }
-  } else if (q.error.empty()) {
+  } else if (q.error().empty()) {
     std::abort();
   }
   const auto g = parse_gomemlimit(s);

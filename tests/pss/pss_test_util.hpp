@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gopreflight/webhook/pod_decode.hpp"
 #include "gopreflight/webhook/pss.hpp"
 
 namespace pss_test {
@@ -37,15 +38,26 @@ inline pss::Level level(const std::string& l) {
   return *parsed;
 }
 
-/// Evaluates a Pod object ({metadata, spec}).
+/// Evaluates a Pod object ({metadata, spec}) as the engine does: decoded into the model first. A
+/// Pod the decoder refuses (a wrong type, named by its path) gives one "invalidType" violation at
+/// that path: the engine refuses such a review (400), so nothing is allowed.
 inline std::vector<pss::Violation> eval_pod(const json& pod, const std::string& lvl,
                                             const std::string& ver) {
-  gopreflight::webhook::PodView view;
-  const json* meta = pod.contains("metadata") ? &pod.at("metadata") : nullptr;
-  static const json kEmpty = json::object();
-  view.metadata = meta ? meta : &kEmpty;
-  view.spec = pod.contains("spec") ? &pod.at("spec") : nullptr;
-  return pss::evaluate(level(lvl), version(ver), view);
+  if (level(lvl) == pss::Level::privileged) return pss::evaluate(level(lvl), version(ver), {});
+  auto view = gopreflight::webhook::decode_pod_json(pod);
+  if (!view) {
+    const std::string& e = view.error();
+    return {pss::Violation{std::string(pss::kInvalidTypeCheckId), lvl, e.substr(0, e.find(": ")),
+                           "field has the wrong type or is missing: " + e, "", ver}};
+  }
+  return pss::evaluate(level(lvl), version(ver), *view);
+}
+
+/// The model of the Pod template of a workload object.
+inline gopreflight::webhook::PodView workload_view(const json& object, const char* kind = "Deployment") {
+  auto view = gopreflight::webhook::decode_pod_json(object, kind);
+  if (!view) throw std::runtime_error("test workload does not decode: " + view.error());
+  return std::move(*view);
 }
 
 /// Sorted "checkId@path" of each violation.

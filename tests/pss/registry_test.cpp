@@ -139,11 +139,7 @@ TEST_CASE("baseline sysctl allow-list grows by union at v1.27, v1.29, v1.32, v1.
 
 TEST_CASE("violations carry level, version, message and fix") {
   json pod = load_fixture("deployment-baseline-violations.json");
-  gopreflight::webhook::PodView view;
-  view.metadata = &pod["spec"]["template"]["metadata"];
-  view.spec = &pod["spec"]["template"]["spec"];
-  view.metadata_path = "spec.template.metadata";
-  view.spec_path = "spec.template.spec";
+  const gopreflight::webhook::PodView view = workload_view(pod);
   auto vs = pss::evaluate(pss::Level::baseline, version("v1.35"), view);
   const std::vector<std::string> want = {
       "appArmorProfile@spec.template.metadata.annotations[container.apparmor.security.beta.kubernetes.io/sidecar]",

@@ -1,13 +1,14 @@
 #pragma once
 // Test helpers: Pods from JSON literals, findings by rule/path.
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "gopreflight/webhook/engine.hpp"
-#include "gopreflight/webhook/pod_view.hpp"
+#include "gopreflight/webhook/pod_decode.hpp"
 #include "gopreflight/webhook/policy.hpp"
 #include "gopreflight/webhook/rules.hpp"
 
@@ -16,19 +17,45 @@ namespace gp_test {
 using nlohmann::json;
 using namespace gopreflight::webhook;
 
-/// A Pod object (kept alive by the caller) and its view.
+/// A Pod object and its model, decoded as the engine decodes it (a decoding error throws: the
+/// tests' Pods are well formed).
 struct TestPod {
   json object;
   PodView view;
   explicit TestPod(json o, std::string spec_path = "spec", std::string md_path = "metadata") : object(std::move(o)) {
-    if (!object.contains("metadata")) object["metadata"] = json::object();
-    view.metadata = &object["metadata"];
-    view.spec = &object["spec"];
-    view.spec_path = std::move(spec_path);
-    view.metadata_path = std::move(md_path);
+    auto decoded = decode_pod_json(object, "Pod", std::move(spec_path), std::move(md_path));
+    if (!decoded) throw std::runtime_error("test Pod does not decode: " + decoded.error());
+    view = std::move(*decoded);
   }
   TestPod(const TestPod&) = delete;
 };
+
+/// The model of a Pod object, decoded as the engine decodes it (a decoding error throws).
+inline PodView model_of(const json& pod) {
+  auto decoded = decode_pod_json(pod);
+  if (!decoded) throw std::runtime_error("test Pod does not decode: " + decoded.error());
+  return std::move(*decoded);
+}
+
+/// The model of the Pod template of a workload object of `kind`.
+inline PodView workload_model(const json& object, std::string_view kind = "Deployment") {
+  auto decoded = decode_pod_json(object, kind);
+  if (!decoded) throw std::runtime_error("test workload does not decode: " + decoded.error());
+  return std::move(*decoded);
+}
+
+/// The model of a Pod made of `metadata` and `spec` (null: absent).
+inline PodView model_of(const json* metadata, const json* spec) {
+  json pod = json::object();
+  if (metadata != nullptr) pod["metadata"] = *metadata;
+  pod["spec"] = spec != nullptr ? *spec : json::object();
+  return model_of(pod);
+}
+
+/// Containers of an initContainers list, decoded (for init_container_index).
+inline std::vector<Container> init_containers_of(const json& list) {
+  return model_of(json{{"spec", {{"initContainers", list}}}}).spec.init_containers;
+}
 
 inline json pod_with_spec(json spec, json metadata = json::object()) {
   return json{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", std::move(metadata)}, {"spec", std::move(spec)}};

@@ -75,16 +75,16 @@ TEST_SUITE("rules") {
       inj.enabled = r.enabled;
       inj.namespaces = r.namespaces;
       const json md = metadata_for(r), spec = spec_for(r);
-      const mut::Selection s = mut::injection_selects(&md, &spec, "shop", inj);
+      const mut::Selection s = mut::injection_selects(model_of(&md, &spec), "shop", inj);
       CHECK(s.selected == r.selected);
       CHECK(s.reason.find(r.reason) != std::string::npos);
       // The plan (what /mutate does and what the initCheck rule relies on) follows it.
-      const mut::Plan p = mut::injection_plan(&md, &spec, "shop", inj);
+      const mut::Plan p = mut::injection_plan(model_of(&md, &spec), "shop", inj);
       CHECK(p.error.empty());
       CHECK(p.inject == r.selected);
       // And /mutate patches exactly then.
       const json pod = {{"metadata", md}, {"spec", spec}};
-      CHECK(mut::build_patch(pod, "shop", inj).patch.empty() == !r.selected);
+      CHECK(mut::build_patch(model_of(pod), "shop", inj).patch.empty() == !r.selected);
     }
   }
 
@@ -94,19 +94,19 @@ TEST_SUITE("rules") {
     inj.namespaces = {"shop"};
     const json md = {{"annotations", {{"gopreflight.io/app-container", "missing"}}}};
     const json spec = {{"containers", json::array({{{"name", "app"}}})}};
-    mut::Plan p = mut::injection_plan(&md, &spec, "shop", inj);
+    mut::Plan p = mut::injection_plan(model_of(&md, &spec), "shop", inj);
     CHECK_FALSE(p.inject);
     CHECK(p.error.find("missing") != std::string::npos);
 
     const json has = {{"containers", json::array({{{"name", "app"}}})},
                       {"initContainers", json::array({{{"name", "gopreflight-check"}}})}};
-    p = mut::injection_plan(nullptr, &has, "shop", inj);
+    p = mut::injection_plan(model_of(nullptr, &has), "shop", inj);
     CHECK_FALSE(p.inject);
     CHECK(p.error.empty());
     CHECK(p.reason.find("already") != std::string::npos);
 
     const json ok = {{"containers", json::array({{{"name", "web"}}, {{"name", "app"}}})}};
-    p = mut::injection_plan(nullptr, &ok, "shop", inj);
+    p = mut::injection_plan(model_of(nullptr, &ok), "shop", inj);
     CHECK(p.inject);
     CHECK(p.app == "web");
   }
@@ -153,20 +153,20 @@ TEST_SUITE("rules") {
   }
 
   TEST_CASE("gopreflight-check goes after native sidecars (restartPolicy: Always), else first") {
-    CHECK(mut::init_container_index(json::array()) == 0);
-    CHECK(mut::init_container_index(json::array({{{"name", "migrate"}}})) == 0);
+    CHECK(mut::init_container_index(init_containers_of(json::array())) == 0);
+    CHECK(mut::init_container_index(init_containers_of(json::array({{{"name", "migrate"}}}))) == 0);
     const json inits = json::array({{{"name", "mesh"}, {"restartPolicy", "Always"}},
                                     {{"name", "migrate"}},
                                     {{"name", "db-proxy"}, {"restartPolicy", "Always"}},
                                     {{"name", "seed"}}});
-    CHECK(mut::init_container_index(inits) == 3);
+    CHECK(mut::init_container_index(init_containers_of(inits)) == 3);
 
     Injection inj;
     inj.enabled = true;
     inj.namespaces = {"shop"};
     json pod = {{"metadata", {{"namespace", "shop"}}},
                 {"spec", {{"containers", json::array({{{"name", "app"}}})}, {"initContainers", inits}}}};
-    mut::PatchResult r = mut::build_patch(pod, "shop", inj);
+    mut::PatchResult r = mut::build_patch(model_of(pod), "shop", inj);
     REQUIRE(r.error.empty());
     const json patched = pod.patch(r.patch);
     const json& got = patched.at("spec").at("initContainers");
@@ -179,14 +179,14 @@ TEST_SUITE("rules") {
 
     // Only sidecars: appended at the end ("-").
     pod["spec"]["initContainers"] = json::array({{{"name", "mesh"}, {"restartPolicy", "Always"}}});
-    r = mut::build_patch(pod, "shop", inj);
+    r = mut::build_patch(model_of(pod), "shop", inj);
     REQUIRE(r.patch.size() == 1);
     CHECK(r.patch[0].at("path") == "/spec/initContainers/-");
     CHECK(pod.patch(r.patch).at("spec").at("initContainers")[1].at("name") == "gopreflight-check");
 
     // No sidecar: first, as before.
     pod["spec"]["initContainers"] = json::array({{{"name", "migrate"}}});
-    r = mut::build_patch(pod, "shop", inj);
+    r = mut::build_patch(model_of(pod), "shop", inj);
     REQUIRE(r.patch.size() == 1);
     CHECK(r.patch[0].at("path") == "/spec/initContainers/0");
   }
@@ -214,7 +214,7 @@ TEST_SUITE("rules") {
       CAPTURE(set);
       Injection inj = off.policy->injection;
       inj.set_user_ids = set;
-      const mut::PatchResult r = mut::build_patch(pod, "shop", inj);
+      const mut::PatchResult r = mut::build_patch(model_of(pod), "shop", inj);
       REQUIRE(r.error.empty());
       const json patched = pod.patch(r.patch);
       const json& sc = patched.at("spec").at("initContainers").at(0).at("securityContext");

@@ -9,11 +9,7 @@ TEST_SUITE("rules") {
   TEST_CASE("podSecurity: violations become findings with path, level/version tag and mode") {
     json spec = {{"containers", json::array({{{"name", "app"}, {"image", "x"}, {"securityContext", {{"privileged", true}}}}})}};
     json obj = {{"spec", {{"template", {{"metadata", json::object()}, {"spec", spec}}}}}};
-    PodView v;
-    v.metadata = &obj["spec"]["template"]["metadata"];
-    v.spec = &obj["spec"]["template"]["spec"];
-    v.metadata_path = "spec.template.metadata";
-    v.spec_path = "spec.template.spec";
+    const PodView v = workload_model(obj);
     Policy::PodSecurity ps;
     ps.level = pss::Level::baseline;
     ps.mode = Mode::warn;
@@ -53,11 +49,11 @@ TEST_SUITE("rules") {
     for (const auto& f : restricted) CHECK(f.mode == "enforce");
   }
 
-  TEST_CASE("podSecurity: checks that build paths only on a report still report wrong types at the same paths") {
+  TEST_CASE("podSecurity: the fields the checks read are type-checked by the decoder, which names the path") {
     struct Row {
       const char* container_extra;  // members added to the container (JSON object)
       const char* pod_sc;           // spec.securityContext (JSON), or "null"
-      const char* path;             // the invalidType path that must be reported
+      const char* path;             // the path the decoder's error must name
     };
     const std::vector<Row> rows = {
         {R"({"securityContext":{"capabilities":{"drop":["ALL",3]}}})", "null",
@@ -81,13 +77,10 @@ TEST_SUITE("rules") {
       for (const auto& [k, v] : extra.items()) c[k] = v;
       json spec = {{"containers", json::array({c})}};
       if (const json sc = json::parse(r.pod_sc); !sc.is_null()) spec["securityContext"] = sc;
-      TestPod p(pod_with_spec(spec));
       CAPTURE(r.path);
-      const auto out = pss::evaluate(pss::Level::restricted, pss::Version{}, p.view);
-      const bool reported = std::any_of(out.begin(), out.end(), [&](const pss::Violation& v) {
-        return v.check_id == pss::kInvalidTypeCheckId && v.path == r.path;
-      });
-      CHECK(reported);
+      const auto decoded = decode_pod_json(pod_with_spec(spec));
+      REQUIRE_FALSE(decoded);
+      CHECK(decoded.error().rfind(std::string(r.path) + ": expected ", 0) == 0);
     }
     // Allowed values build no report at all: a clean restricted Pod has no violation.
     const json clean = json::parse(R"({"name":"app","image":"x","ports":[{"containerPort":80}],
@@ -98,5 +91,19 @@ TEST_SUITE("rules") {
     TestPod ok(pod_with_spec({{"containers", json::array({clean})},
                               {"securityContext", json::parse(R"({"sysctls":[{"name":"net.ipv4.tcp_syncookies","value":"1"}]})")}}));
     CHECK(pss::evaluate(pss::Level::restricted, pss::Version{}, ok.view).empty());
+  }
+  TEST_CASE("podSecurity: an empty capabilities.drop list is reported as not dropping ALL, no list as dropping none") {
+    const auto message = [](const json& caps) {
+      json c = {{"name", "app"}, {"image", "x"}, {"securityContext", {{"capabilities", caps}}}};
+      TestPod p(pod_with_spec({{"containers", json::array({c})}}));
+      for (const auto& v : pss::evaluate(pss::Level::restricted, pss::Version{}, p.view)) {
+        if (v.check_id == "capabilities_restricted") return v.message;
+      }
+      return std::string();
+    };
+    CHECK(message(json{{"drop", json::array()}}).find("does not drop ALL capabilities") != std::string::npos);
+    CHECK(message(json::object()).find("drops no capabilities") != std::string::npos);
+    CHECK(message(json{{"drop", nullptr}}).find("drops no capabilities") != std::string::npos);
+    CHECK(message(json{{"drop", json::array({"ALL"})}}).empty());
   }
 }

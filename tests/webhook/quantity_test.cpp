@@ -66,12 +66,12 @@ TEST_SUITE("quantity") {
     for (const auto& r : rows) {
       CAPTURE(r.in);
       auto q = parse_quantity(r.in);
-      REQUIRE_MESSAGE(q, q.error);
+      REQUIRE_MESSAGE(q, q.error());
       auto v = q->value();
-      REQUIRE_MESSAGE(v, v.error);
+      REQUIRE_MESSAGE(v, v.error());
       CHECK(*v == r.value);
       auto m = q->milli_value();
-      REQUIRE_MESSAGE(m, m.error);
+      REQUIRE_MESSAGE(m, m.error());
       CHECK(*m == r.milli);
     }
   }
@@ -90,10 +90,10 @@ TEST_SUITE("quantity") {
     for (const char* big : {"9223372036854775808", "8Ei", "1e19", "10E", "9.3e18", "1e2147483647"}) {
       CAPTURE(big);
       auto q = parse_quantity(big);
-      REQUIRE_MESSAGE(q, q.error);  // the syntax is fine
+      REQUIRE_MESSAGE(q, q.error());  // the syntax is fine
       auto v = q->value();
       CHECK_FALSE(v);
-      CHECK(v.error.find("64-bit") != std::string::npos);
+      CHECK(v.error().find("64-bit") != std::string::npos);
     }
     auto tiny = parse_quantity("1e-40");
     REQUIRE(tiny);
@@ -114,11 +114,11 @@ TEST_SUITE("quantity") {
       CAPTURE(s);
       auto q = parse_quantity(s);
       CHECK_FALSE(q);
-      CHECK_FALSE(q.error.empty());
+      CHECK_FALSE(q.error().empty());
     }
-    CHECK(parse_quantity("1K").error.find("unknown suffix \"K\"") != std::string::npos);
-    CHECK(parse_quantity("").error == "empty quantity");
-    CHECK(parse_quantity("12345678901234567891").error.find("19 significant digits") != std::string::npos);
+    CHECK(parse_quantity("1K").error().find("unknown suffix \"K\"") != std::string::npos);
+    CHECK(parse_quantity("").error() == "empty quantity");
+    CHECK(parse_quantity("12345678901234567891").error().find("19 significant digits") != std::string::npos);
   }
 
   TEST_CASE("GOMEMLIMIT in Go syntax") {

@@ -49,10 +49,7 @@ TEST_SUITE("rules") {
 
   TEST_CASE("requiredSysctls: missing sysctl gives the exact line to add, with the template path") {
     json deploy = {{"spec", {{"template", {{"spec", {{"containers", json::array()}}}}}}}};
-    PodView v;
-    v.metadata = &deploy;  // any object
-    v.spec = &deploy["spec"]["template"]["spec"];
-    v.spec_path = "spec.template.spec";
+    const PodView v = workload_model(deploy);
     rules::Findings out;
     rules::required_sysctls(v, {req("net.ipv4.ip_local_port_range", {}, {}, "1024   65535")}, out);
     REQUIRE(out.size() == 1);

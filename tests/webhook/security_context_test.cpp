@@ -108,10 +108,7 @@ TEST_SUITE("rules") {
                  {"initContainers", json::array({{{"name", "i"}}})},
                  {"ephemeralContainers", json::array({{{"name", "dbg"}, {"securityContext", {{"readOnlyRootFilesystem", false}}}}})}};
     json obj = {{"spec", {{"template", {{"metadata", json::object()}, {"spec", spec}}}}}};
-    PodView v;
-    v.metadata = &obj["spec"]["template"]["metadata"];
-    v.spec = &obj["spec"]["template"]["spec"];
-    v.spec_path = "spec.template.spec";
+    const PodView v = workload_model(obj);
     rules::Findings out;
     rules::security_context(v, s, out);
     REQUIRE(out.size() == 2);

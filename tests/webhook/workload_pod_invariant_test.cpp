@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "gopreflight/webhook/pod_views.hpp"
+#include "gopreflight/webhook/pod_decode.hpp"
 #include "gopreflight/webhook/review.hpp"
 #include "helpers.hpp"
 
@@ -46,6 +46,14 @@ std::string base64_decode(const std::string& in) {
   return out;
 }
 
+/// The Pod template of a workload as JSON (null when it has none), where each kind keeps it.
+json template_of(const json& workload, const std::string& kind) {
+  const char* at = kind == "CronJob" ? "/spec/jobTemplate/spec/template" : kind == "PodTemplate" ? "/template" : "/spec/template";
+  const json::json_pointer ptr(at);
+  if (!workload.contains(ptr) || !workload.at(ptr).is_object() || !workload.at(ptr).contains("spec")) return nullptr;
+  return workload.at(ptr);
+}
+
 struct Workload {
   std::string source;
   json object;
@@ -60,8 +68,7 @@ std::vector<Workload> workloads() {
     if (!o.is_object() || !o.contains("kind") || !o["kind"].is_string()) return;
     const std::string kind = o["kind"];
     if (kind == "Pod" || !is_pod_kind(kind)) return;
-    auto x = extract_pod_view(o, kind);
-    if (!x || x->view.spec == nullptr) return;  // no template: no Pods
+    if (template_of(o, kind).is_null()) return;  // no template: no Pods
     out.push_back({source, o});
   };
   for (const char* dir : {"testdata/review", "e2e/manifests"}) {
@@ -87,13 +94,13 @@ std::vector<Workload> workloads() {
 /// The Pod a controller creates from the workload's template.
 json pod_of(const json& workload, const std::string& ns) {
   const std::string kind = workload.at("kind");
-  auto x = extract_pod_view(workload, kind);
-  REQUIRE(x);
-  json md = x->view.metadata != nullptr && x->view.metadata->is_object() ? *x->view.metadata : json::object();
+  const json tpl = template_of(workload, kind);
+  REQUIRE(tpl.is_object());
+  json md = tpl.contains("metadata") && tpl["metadata"].is_object() ? tpl["metadata"] : json::object();
   md["namespace"] = ns;
   md.erase("name");
   md["generateName"] = "made-by-controller-";
-  return {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", md}, {"spec", *x->view.spec}};
+  return {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", md}, {"spec", tpl["spec"]}};
 }
 
 /// The Pod after POST /mutate, the patch applied.
@@ -172,23 +179,17 @@ TEST_SUITE("invariant") {
           json object = w.object;
           const std::string kind = object.at("kind");
           {
-            auto x = extract_pod_view(object, kind);
-            REQUIRE(x);
-            // The view points into `object`: edit the template through its paths.
-            json& spec = const_cast<json&>(*x->view.spec);
-            if (windows) spec["os"] = {{"name", "windows"}};
-            if (where != nullptr) {
-              // metadata may be a shared empty object when the template has none: create it.
-              json* tmpl = nullptr;
-              if (kind == "CronJob") {
-                tmpl = &object["spec"]["jobTemplate"]["spec"]["template"];
-              } else if (kind == "PodTemplate") {
-                tmpl = &object["template"];
-              } else {
-                tmpl = &object["spec"]["template"];
-              }
-              (*tmpl)["metadata"][where]["gopreflight.io/inject"] = value;
+            // Edit the template where the kind keeps it.
+            json* tmpl = nullptr;
+            if (kind == "CronJob") {
+              tmpl = &object["spec"]["jobTemplate"]["spec"]["template"];
+            } else if (kind == "PodTemplate") {
+              tmpl = &object["template"];
+            } else {
+              tmpl = &object["spec"]["template"];
             }
+            if (windows) (*tmpl)["spec"]["os"] = {{"name", "windows"}};
+            if (where != nullptr) (*tmpl)["metadata"][where]["gopreflight.io/inject"] = value;
           }
           std::string ns = "shop";
           if (object.contains("metadata") && object["metadata"].is_object() &&

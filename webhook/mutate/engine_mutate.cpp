@@ -6,20 +6,14 @@
 
 #include "gopreflight/webhook/admission.hpp"
 #include "gopreflight/webhook/engine.hpp"
-#include "gopreflight/webhook/json_reader.hpp"
 #include "gopreflight/webhook/mutate.hpp"
+#include "gopreflight/webhook/pod_decode.hpp"
 #include "gopreflight/webhook/policy.hpp"
 
 namespace gopreflight::webhook {
 namespace {
 
 using nlohmann::json;
-
-std::string str(const json& j, std::string_view key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
 
 ReviewOutcome bad_request(std::string error) {
   ReviewOutcome out;
@@ -34,43 +28,38 @@ ReviewOutcome bad_request(std::string error) {
 
 ReviewOutcome Engine::mutate(std::string_view text) const {
   // The same reading step, with the same limits, as /validate (read_admission_review).
-  json tree;
-  struct Release {  // the review's tree is freed depth first (see release_json)
-    json& v;
-    ~Release() { release_json(v); }
-  } release{tree};
-  auto req = read_admission_review(text, tree);
-  if (!req) return bad_request(req.error);
+  auto review = read_admission_review(text);
+  if (!review) return bad_request(review.error());
+  AdmissionRequest& req = review->request;
   ReviewOutcome out;  // the request's copies are not needed after this
-  out.uid = std::move(req.value->uid);
-  out.kind = std::move(req.value->kind);
-  out.ns = std::move(req.value->ns);
-  out.name = std::move(req.value->name);
-  out.operation = std::move(req.value->operation);
-  out.user = std::move(req.value->username);
+  out.uid = std::move(req.uid);
+  out.kind = std::move(req.kind);
+  out.ns = std::move(req.ns);
+  out.name = std::move(req.name);
+  out.operation = std::move(req.operation);
+  out.user = std::move(req.username);
   out.allowed = true;
-  const std::string& api_version = req->api_version;
+  const std::string& api_version = req.api_version;
 
   json response = {{"uid", out.uid}, {"allowed", true}};
   json warnings = json::array();
-  const bool is_pod_create = out.kind == "Pod" && req->group.empty() && out.operation == "CREATE" &&
-                             req->sub_resource.empty();
+  const bool is_pod_create = out.kind == "Pod" && req.group.empty() && out.operation == "CREATE" &&
+                             req.sub_resource.empty();
   if (is_pod_create) {
-    const json* obj = req->object;
-    if (obj == nullptr || !obj->is_object()) {
+    if (!req.object || req.object->type() != simdjson::dom::element_type::OBJECT) {
       warnings.push_back("gopreflight: gopreflight-check not injected: request.object is not a Pod object");
       out.error = "request.object: missing or not an object";
     } else {
-      if (out.name.empty()) {
-        if (auto md = obj->find("metadata"); md != obj->end()) {
-          out.name = str(*md, "name");
-          if (out.name.empty() && !str(*md, "generateName").empty()) out.name = str(*md, "generateName") + "*";
-        }
-      }
-      const mutate::PatchResult pr = mutate::build_patch(*obj, out.ns, mutate::effective_injection(*policy_));
-      if (!pr.error.empty()) {
-        warnings.push_back("gopreflight: gopreflight-check not injected: " + pr.error);
-        out.error = pr.error;
+      // The object's name for the log, and the Pod model /validate judges (the one decoder).
+      auto header = decode_object_header(*req.object);
+      if (header && out.name.empty()) out.name = header->name;
+      auto pod = decode_pod(*req.object, "Pod");
+      const mutate::PatchResult pr =
+          pod ? mutate::build_patch(pod->view, out.ns, mutate::effective_injection(*policy_)) : mutate::PatchResult{};
+      const std::string error = pod ? pr.error : pod.error();
+      if (!error.empty()) {
+        warnings.push_back("gopreflight: gopreflight-check not injected: " + error);
+        out.error = error;
       } else if (!pr.patch.empty()) {
         response["patchType"] = "JSONPatch";
         response["patch"] = mutate::base64_encode(pr.patch.dump());

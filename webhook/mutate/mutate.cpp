@@ -4,6 +4,7 @@
 #include "gopreflight/common/app_env.hpp"
 #include "gopreflight/webhook/mutate.hpp"
 
+#include "gopreflight/webhook/pod_decode.hpp"
 #include "gopreflight/webhook/quantity.hpp"
 
 #include <cstdint>
@@ -15,76 +16,62 @@ namespace {
 using nlohmann::json;
 namespace app_env = gopreflight::common::app_env;
 
-const json* member(const json& j, std::string_view key) {
-  if (!j.is_object()) return nullptr;
-  auto it = j.find(key);
-  return it == j.end() ? nullptr : &*it;
+const std::string* map_value(const std::map<std::string, std::string, std::less<>>& m, std::string_view key) {
+  auto it = m.find(key);
+  return it == m.end() ? nullptr : &it->second;
 }
 
-std::string string_member(const json& j, std::string_view key) {
-  const json* v = member(j, key);
-  return v && v->is_string() ? v->get<std::string>() : std::string{};
-}
-
-/// Value of metadata.labels[key] or metadata.annotations[key], label first.
-std::string label_or_annotation(const json& metadata, std::string_view key, std::string& where) {
-  const json* md = &metadata;
-  for (const char* field : {"labels", "annotations"}) {
-    const json* m = member(*md, field);
-    if (!m) continue;
-    std::string v = string_member(*m, key);
-    if (!v.empty()) {
-      where = std::string(field) == "labels" ? "label" : "annotation";
-      return v;
-    }
+/// Value of metadata.labels[key] or metadata.annotations[key], label first (a non-empty one).
+std::string label_or_annotation(const PodMetadata& md, std::string_view key, std::string& where) {
+  if (const auto* v = map_value(md.labels, key); v != nullptr && !v->empty()) {
+    where = "label";
+    return *v;
+  }
+  if (const auto* v = map_value(md.annotations, key); v != nullptr && !v->empty()) {
+    where = "annotation";
+    return *v;
   }
   return {};
 }
 
-std::string annotation(const json& metadata, std::string_view key) {
-  const json* ann = member(metadata, "annotations");
-  return ann ? string_member(*ann, key) : std::string{};
+std::string annotation(const PodMetadata& md, std::string_view key) {
+  const auto* v = map_value(md.annotations, key);
+  return v != nullptr ? *v : std::string{};
 }
 
-const json* find_env(const json& container, std::string_view name) {
-  const json* env = member(container, "env");
-  if (!env || !env->is_array()) return nullptr;
-  for (const auto& e : *env) {
-    if (e.is_object() && string_member(e, "name") == name) return &e;
+const EnvVar* find_env(const std::vector<EnvVar>& env, std::string_view name) {
+  for (const auto& e : env) {
+    if (e.name.value_or("") == name) return &e;
   }
   return nullptr;
 }
 
-const json* find_container(const json& containers, std::string_view name) {
+const Container* find_container(const std::vector<Container>& containers, std::string_view name) {
   for (const auto& c : containers) {
-    if (c.is_object() && string_member(c, "name") == name) return &c;
+    if (c.name == name) return &c;
   }
   return nullptr;
 }
 
-std::optional<std::string> limit_of(const json& container, std::string_view resource) {
-  const json* res = member(container, "resources");
-  const json* lim = res ? member(*res, "limits") : nullptr;
-  const json* v = lim ? member(*lim, resource) : nullptr;
-  if (!v) return std::nullopt;
-  if (v->is_string()) return v->get<std::string>();
-  if (v->is_number()) return v->dump();
-  return std::nullopt;
+std::optional<std::string> limit_of(const Container& c, std::string_view resource) {
+  auto it = c.limits.find(resource);
+  if (it == c.limits.end()) return std::nullopt;
+  return it->second;
 }
 
 /// The app's env var as the init container should see it: the literal value, or its valueFrom
 /// with a resourceFieldRef pinned to the app container (unpinned it would name the init container).
-std::optional<json> copied_env(const json& app, std::string_view from, const std::string& to,
+std::optional<json> copied_env(const std::vector<EnvVar>& app_env, std::string_view from, const std::string& to,
                                const std::string& app_name) {
-  const json* e = find_env(app, from);
+  const EnvVar* e = find_env(app_env, from);
   if (!e) return std::nullopt;
   json out = {{"name", to}};
-  if (const json* v = member(*e, "value"); v && v->is_string()) {
-    out["value"] = *v;
+  if (e->value) {
+    out["value"] = *e->value;
     return out;
   }
-  if (const json* vf = member(*e, "valueFrom"); vf && vf->is_object()) {
-    json copy = *vf;
+  if (!e->value_from.empty()) {
+    json copy = json::parse(e->value_from);
     if (auto rf = copy.find("resourceFieldRef"); rf != copy.end() && rf->is_object() &&
                                                  !rf->contains("containerName")) {
       (*rf)["containerName"] = app_name;
@@ -97,9 +84,8 @@ std::optional<json> copied_env(const json& app, std::string_view from, const std
 }
 
 /// Go containers for set_go_env: named by the annotation ("a,b" or "*"), or all when it is absent.
-bool is_go_container(const json& pod, const std::string& name, const Injection& inj) {
-  const json* md = member(pod, "metadata");
-  const std::string list = md != nullptr ? annotation(*md, inj.go_container_annotation) : std::string{};
+bool is_go_container(const PodView& pod, const std::string& name, const Injection& inj) {
+  const std::string list = annotation(pod.metadata, inj.go_container_annotation);
   if (list.empty() || list == "*") return true;
   std::size_t start = 0;
   while (start <= list.size()) {
@@ -128,15 +114,13 @@ json resource_env(std::string name, const std::string& app, std::string resource
 
 }  // namespace
 
-Selection injection_selects(const json* metadata, const json* spec, std::string_view ns, const Injection& inj) {
+Selection injection_selects(const PodView& pod, std::string_view ns, const Injection& inj) {
   if (!inj.enabled) return {false, "injection is disabled"};
-  if (spec != nullptr) {
-    if (const json* os = member(*spec, "os"); os && string_member(*os, "name") == "windows") {
-      return {false, "spec.os.name is windows (gopreflight-check is Linux-only)"};
-    }
+  if (pod.spec.os_name.value_or("") == "windows") {
+    return {false, "spec.os.name is windows (gopreflight-check is Linux-only)"};
   }
   std::string where;
-  const std::string opt = metadata != nullptr ? label_or_annotation(*metadata, inj.opt_in_key, where) : std::string{};
+  const std::string opt = label_or_annotation(pod.metadata, inj.opt_in_key, where);
   if (opt == "false") return {false, where + " " + inj.opt_in_key + "=false opts out"};
   if (opt == "true") return {true, where + " " + inj.opt_in_key + "=true"};
   for (const auto& n : inj.namespaces) {
@@ -145,37 +129,30 @@ Selection injection_selects(const json* metadata, const json* spec, std::string_
   return {false, "namespace " + std::string(ns) + " is not listed and the Pod does not opt in"};
 }
 
-Selection select_pod(const json& pod, std::string_view request_namespace, const Injection& inj) {
-  const json* md = member(pod, "metadata");
+std::string pod_namespace(const PodView& pod, std::string_view request_namespace) {
   std::string ns(request_namespace);
-  if (ns.empty() && md != nullptr) ns = string_member(*md, "namespace");
-  return injection_selects(md, member(pod, "spec"), ns, inj);
+  if (ns.empty()) ns = pod.metadata.ns.value_or("");
+  return ns;
 }
 
-std::optional<std::string> app_container_name(const json* metadata, const json* spec, std::string& error) {
-  const json* containers = spec ? member(*spec, "containers") : nullptr;
-  if (!containers || !containers->is_array() || containers->empty()) {
+std::optional<std::string> app_container_name(const PodView& pod, std::string& error) {
+  const auto& containers = pod.spec.containers;
+  if (containers.empty()) {
     error = "spec.containers: expected a non-empty array of containers";
     return std::nullopt;
   }
-  const std::string wanted = metadata != nullptr ? annotation(*metadata, kAppContainerAnnotation) : std::string{};
+  const std::string wanted = annotation(pod.metadata, kAppContainerAnnotation);
   if (!wanted.empty()) {
-    if (find_container(*containers, wanted)) return wanted;
+    if (find_container(containers, wanted)) return wanted;
     error = "metadata.annotations[" + std::string(kAppContainerAnnotation) + "]: container \"" +
             wanted + "\" is not in spec.containers";
     return std::nullopt;
   }
-  const json& first = (*containers)[0];
-  std::string name = first.is_object() ? string_member(first, "name") : std::string{};
-  if (name.empty()) {
+  if (containers[0].name.empty()) {
     error = "spec.containers[0].name: expected a non-empty string";
     return std::nullopt;
   }
-  return name;
-}
-
-std::optional<std::string> app_container_name(const json& pod, std::string& error) {
-  return app_container_name(member(pod, "metadata"), member(pod, "spec"), error);
+  return containers[0].name;
 }
 
 Injection effective_injection(const Policy& policy) {
@@ -184,50 +161,31 @@ Injection effective_injection(const Policy& policy) {
   return inj;
 }
 
-Plan injection_plan(const json* metadata, const json* spec, std::string_view ns, const Injection& inj) {
+Plan injection_plan(const PodView& pod, std::string_view ns, const Injection& inj) {
   Plan p;
-  if (spec == nullptr || !spec->is_object()) {
+  if (!pod.has_spec) {
     p.error = "spec: expected an object";
     return p;
   }
-  const json* inits = member(*spec, "initContainers");
-  if (inits && !inits->is_null() && !inits->is_array()) {
-    p.error = "spec.initContainers: expected an array";
-    return p;
-  }
-  Selection sel = injection_selects(metadata, spec, ns, inj);
+  Selection sel = injection_selects(pod, ns, inj);
   if (!sel.selected) {
     p.reason = std::move(sel.reason);
     return p;
   }
-  if (inits && inits->is_array() && find_container(*inits, kInitContainerName)) {
+  if (find_container(pod.spec.init_containers, kInitContainerName)) {
     p.reason = "spec.initContainers already has gopreflight-check";
     return p;
   }
-  auto app = app_container_name(metadata, spec, p.error);
+  auto app = app_container_name(pod, p.error);
   if (!app) return p;
-  const json& containers = spec->at("containers");
-  for (std::size_t i = 0; i < containers.size(); ++i) {
-    if (!containers[i].is_object()) {
-      p.error = "spec.containers[" + std::to_string(i) + "]: expected an object";
-      return p;
-    }
-    const json* env = member(containers[i], "env");
-    if (env && !env->is_null() && !env->is_array()) {
-      p.error = "spec.containers[" + std::to_string(i) + "].env: expected an array";
-      return p;
-    }
-  }
   p.inject = true;
   p.app = std::move(*app);
   p.reason = std::move(sel.reason);
   return p;
 }
 
-json init_container(const json& pod, const std::string& app, const Injection& inj) {
-  const json& containers = pod.at("spec").at("containers");
-  const json& app_c = *find_container(containers, app);
-
+json init_container(const Container& app_c, const std::vector<EnvVar>& app_env, const Injection& inj) {
+  const std::string& app = app_c.name;
   json env = json::array();
   env.push_back(env_literal(app_env::kContainer, app));
   if (limit_of(app_c, "memory")) {
@@ -240,8 +198,8 @@ json init_container(const json& pod, const std::string& app, const Injection& in
   } else {
     env.push_back(env_literal(app_env::kCpuLimitMillicores, "unlimited"));
   }
-  if (auto e = copied_env(app_c, "GOMEMLIMIT", app_env::kGomemlimit, app)) env.push_back(*e);
-  if (auto e = copied_env(app_c, "GOMAXPROCS", app_env::kGomaxprocs, app)) env.push_back(*e);
+  if (auto e = copied_env(app_env, "GOMEMLIMIT", app_env::kGomemlimit, app)) env.push_back(*e);
+  if (auto e = copied_env(app_env, "GOMAXPROCS", app_env::kGomaxprocs, app)) env.push_back(*e);
 
   json c = {
       {"name", std::string(kInitContainerName)},
@@ -265,17 +223,10 @@ json init_container(const json& pod, const std::string& app, const Injection& in
   return c;
 }
 
-PatchResult build_patch(const json& pod, std::string_view request_namespace, const Injection& inj) {
+PatchResult build_patch(const PodView& pod, std::string_view request_namespace, const Injection& inj) {
   PatchResult r;
-  if (!pod.is_object()) {
-    r.error = "object: expected a Pod JSON object";
-    return r;
-  }
-  const json* md = member(pod, "metadata");
-  const json* spec = member(pod, "spec");
-  std::string ns(request_namespace);
-  if (ns.empty() && md != nullptr) ns = string_member(*md, "namespace");
-  Plan plan = injection_plan(md, spec, ns, inj);
+  const std::string ns = pod_namespace(pod, request_namespace);
+  Plan plan = injection_plan(pod, ns, inj);
   if (!plan.error.empty()) {
     r.error = std::move(plan.error);
     return r;
@@ -284,47 +235,39 @@ PatchResult build_patch(const json& pod, std::string_view request_namespace, con
     r.notes.push_back("not injected: " + plan.reason);
     return r;
   }
-  const std::string* app = &plan.app;
-  const json* inits = member(*spec, "initContainers");
-  const json& containers = spec->at("containers");
+  const std::string& app = plan.app;
+  const Container& app_c = *find_container(pod.spec.containers, app);
+  std::vector<EnvVar> app_env = app_c.env;  // with the Go env set below, what the init container copies
 
   // GOMEMLIMIT/GOMAXPROCS first, so the init container copies what the app will really run with.
-  json patched_pod_view;  // only materialised when set_go_env changes the app container
-  const json* pod_for_init = &pod;
   if (inj.set_go_env) {
-    for (std::size_t i = 0; i < containers.size(); ++i) {
-      const json& c = containers[i];
-      const std::string name = string_member(c, "name");
+    for (const Container& c : pod.spec.containers) {
+      const std::string& name = c.name;
       if (!is_go_container(pod, name, inj)) continue;
-      if (member(c, "envFrom")) {
+      if (c.env_from_key) {
         r.notes.push_back("containers[" + name + "]: has envFrom, Go env left as is");
         continue;
       }
       std::vector<json> add;
-      if (!find_env(c, "GOMEMLIMIT")) {
+      if (!find_env(c.env, "GOMEMLIMIT")) {
         auto mem = limit_of(c, "memory");
         auto bytes = mem ? quantity_bytes(*mem) : std::nullopt;
         if (bytes && *bytes > 0) add.push_back(env_literal("GOMEMLIMIT", gomemlimit_value(*bytes, inj.gomemlimit_ratio)));
       }
-      if (!find_env(c, "GOMAXPROCS")) {
+      if (!find_env(c.env, "GOMAXPROCS")) {
         auto cpu = limit_of(c, "cpu");
         auto milli = cpu ? quantity_millicores(*cpu) : std::nullopt;
         if (milli && *milli > 0) add.push_back(env_literal("GOMAXPROCS", gomaxprocs_value(*milli)));
       }
       if (add.empty()) continue;
-      const std::string base = "/spec/containers/" + std::to_string(i) + "/env";
-      const json* env = member(c, "env");
-      if (!env || env->is_null()) {
+      const std::string base = "/spec/containers/" + std::to_string(c.index) + "/env";
+      if (!c.has_env) {
         r.patch.push_back({{"op", "add"}, {"path", base}, {"value", add}});
       } else {
         for (auto& e : add) r.patch.push_back({{"op", "add"}, {"path", base + "/-"}, {"value", e}});
       }
-      if (name == *app) {
-        if (patched_pod_view.is_null()) patched_pod_view = pod;
-        json& pe = patched_pod_view["spec"]["containers"][i]["env"];
-        if (!pe.is_array()) pe = json::array();
-        for (auto& e : add) pe.push_back(e);
-        pod_for_init = &patched_pod_view;
+      if (name == app) {
+        for (auto& e : add) app_env.push_back({e["name"].get<std::string>(), e["value"].get<std::string>(), {}});
       }
       for (auto& e : add) {
         r.notes.push_back("containers[" + name + "]: set " + e["name"].get<std::string>() + "=" +
@@ -333,23 +276,39 @@ PatchResult build_patch(const json& pod, std::string_view request_namespace, con
     }
   }
 
-  json init = init_container(*pod_for_init, *app, inj);
-  if (!inits || inits->is_null()) {
+  json init = init_container(app_c, app_env, inj);
+  if (!pod.spec.has_init_containers) {
     r.patch.push_back({{"op", "add"}, {"path", "/spec/initContainers"}, {"value", json::array({std::move(init)})}});
   } else {
-    const std::size_t at = init_container_index(*inits);
-    const std::string path = at == inits->size() ? "/spec/initContainers/-" : "/spec/initContainers/" + std::to_string(at);
+    const std::size_t at = init_container_index(pod.spec.init_containers);
+    const std::string path = at == pod.spec.init_containers.size() ? "/spec/initContainers/-"
+                                                                   : "/spec/initContainers/" + std::to_string(at);
     r.patch.push_back({{"op", "add"}, {"path", path}, {"value", std::move(init)}});
   }
-  r.notes.push_back("injected gopreflight-check for app container " + *app + " (" + plan.reason + ")");
+  r.notes.push_back("injected gopreflight-check for app container " + app + " (" + plan.reason + ")");
   return r;
 }
 
-std::size_t init_container_index(const json& init_containers) {
+PatchResult build_patch(const json& pod, std::string_view request_namespace, const Injection& inj) {
+  auto view = decode_pod_json(pod);
+  if (!view) {
+    PatchResult r;
+    r.error = view.error();
+    return r;
+  }
+  return build_patch(*view, request_namespace, inj);
+}
+
+Selection select_pod(const json& pod, std::string_view request_namespace, const Injection& inj) {
+  auto view = decode_pod_json(pod);
+  if (!view) return {false, "the Pod cannot be read: " + view.error()};
+  return injection_selects(*view, pod_namespace(*view, request_namespace), inj);
+}
+
+std::size_t init_container_index(const std::vector<Container>& init_containers) {
   std::size_t at = 0;
-  if (!init_containers.is_array()) return at;
   for (std::size_t i = 0; i < init_containers.size(); ++i) {
-    if (string_member(init_containers[i], "restartPolicy") == "Always") at = i + 1;
+    if (init_containers[i].restart_policy.value_or("") == "Always") at = i + 1;
   }
   return at;
 }

@@ -474,7 +474,7 @@ void read_resources(Reader& r, const Entry& section, Injection& inj) {
       if (!s) return;
       auto q = parse_quantity(*s);
       if (!q) {
-        r.error(e, "\"" + *s + "\" is not a Kubernetes quantity: " + q.error);
+        r.error(e, "\"" + *s + "\" is not a Kubernetes quantity: " + q.error());
         return;
       }
       if ((*q).negative) {
@@ -483,10 +483,10 @@ void read_resources(Reader& r, const Entry& section, Injection& inj) {
       }
       const auto m = (*q).milli_value();
       if (!m) {
-        r.error(e, "\"" + *s + "\": " + m.error);
+        r.error(e, "\"" + *s + "\": " + m.error());
         return;
       }
-      milli[group.key + "." + e.key] = *m.value;
+      milli[group.key + "." + e.key] = *m;
       std::string& slot = group.key == "requests" ? (e.key == "cpu" ? inj.cpu_request : inj.memory_request)
                                                   : (e.key == "cpu" ? inj.cpu_limit : inj.memory_limit);
       slot = *s;

@@ -16,7 +16,7 @@ namespace {
 void allow_privilege_escalation_1_8(Ctx& ctx) {
   for (const auto& c : ctx.containers) {
     std::optional<bool> v;
-    if (c.sc) v = ctx.boolean(*c.sc, "allowPrivilegeEscalation", c.sc_path);
+    if (c.sc) v = c.sc->allow_privilege_escalation;
     if (v && !*v) continue;
     ctx.violation(c.sc_path + ".allowPrivilegeEscalation",
                   c.label() + (v ? " sets allowPrivilegeEscalation: true" :

@@ -23,11 +23,10 @@ bool allowed_annotation(const std::string& v) {
   return v.empty() || v == "runtime/default" || v.rfind("localhost/", 0) == 0;
 }
 
-void check_field(Ctx& ctx, const json& sc, const std::string& sc_path, const std::string& who) {
-  const json* prof = ctx.object(sc, "appArmorProfile", sc_path);
-  if (!prof) return;
+void check_field(Ctx& ctx, const SecurityContext& sc, const std::string& sc_path, const std::string& who) {
+  if (!sc.app_armor_profile) return;
   const std::string prof_path = sc_path + ".appArmorProfile";
-  const std::string type = ctx.string(*prof, "type", prof_path).value_or("");
+  const std::string type = sc.app_armor_profile->type.value_or("");
   if (type == "RuntimeDefault" || type == "Localhost") return;
   ctx.violation(prof_path + ".type",
                 who + " sets appArmorProfile.type to \"" + type +
@@ -36,16 +35,10 @@ void check_field(Ctx& ctx, const json& sc, const std::string& sc_path, const std
 }
 
 void app_armor_profile_1_0(Ctx& ctx) {
-  if (const json* ann = ctx.object(*ctx.meta, "annotations", ctx.meta_path)) {
-    for (auto it = ann->begin(); it != ann->end(); ++it) {
-      const std::string& key = it.key();
+  {
+    for (const auto& [key, value] : ctx.meta->annotations) {
       if (key.rfind(kAnnotationPrefix, 0) != 0) continue;
       const std::string path = ctx.meta_path + ".annotations[" + key + "]";
-      if (!it->is_string()) {
-        ctx.wrong_type(path, "a string", *it);
-        continue;
-      }
-      const auto value = it->get<std::string>();
       if (allowed_annotation(value)) continue;
       ctx.violation(path,
                     "AppArmor annotation " + key + " is \"" + value +

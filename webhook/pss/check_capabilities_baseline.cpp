@@ -24,16 +24,11 @@ constexpr std::array<std::string_view, 13> kAllowed = {
 void capabilities_baseline_1_0(Ctx& ctx) {
   for (const auto& c : ctx.containers) {
     if (!c.sc) continue;
-    const json* caps = ctx.object(*c.sc, "capabilities", c.sc_path);
-    if (!caps) continue;
+    if (!c.sc->capabilities) continue;
     const std::string caps_path = c.sc_path + ".capabilities";
-    const json* add = ctx.array(*caps, "add", caps_path);
-    if (!add) continue;
     std::vector<std::string> bad;
-    for (std::size_t i = 0; i < add->size(); ++i) {
-      auto cap = ctx.string_at(*add, i, caps_path + ".add");
-      if (cap && std::find(kAllowed.begin(), kAllowed.end(), *cap) == kAllowed.end())
-        bad.push_back(*cap);
+    for (const auto& cap : c.sc->capabilities->add) {
+      if (std::find(kAllowed.begin(), kAllowed.end(), cap) == kAllowed.end()) bad.push_back(cap);
     }
     if (bad.empty()) continue;
     std::vector<std::string> allowed(kAllowed.begin(), kAllowed.end());

@@ -12,6 +12,8 @@
  *         pod-security-admission policy/check_capabilities_restricted.go (entries v1.22, v1.25,
  *         both overriding capabilities_baseline).
  */
+#include <algorithm>
+
 #include "pss/detail.hpp"
 
 namespace gopreflight::webhook::pss::detail {
@@ -19,32 +21,21 @@ namespace {
 
 void capabilities_restricted_1_22(Ctx& ctx) {
   for (const auto& c : ctx.containers) {
-    const json* caps = c.sc ? ctx.object(*c.sc, "capabilities", c.sc_path) : nullptr;
+    const Capabilities* caps = c.sc && c.sc->capabilities ? &*c.sc->capabilities : nullptr;
     // Paths are built only for a report: a container that drops ALL and adds nothing builds none.
     const auto caps_path = [&] { return c.sc_path + ".capabilities"; };
     bool dropped_all = false;
-    const json* drop = caps ? lazy_array(ctx, *caps, "drop", caps_path) : nullptr;
-    if (drop) {
-      for (std::size_t i = 0; i < drop->size(); ++i) {
-        const json& v = (*drop)[i];
-        if (v.is_string()) {
-          if (v.get_ref<const std::string&>() == "ALL") dropped_all = true;
-        } else {
-          ctx.string_at(*drop, i, caps_path() + ".drop");  // reports the wrong type
-        }
-      }
-    }
+    const bool drop = caps != nullptr && caps->drop_set;
+    if (drop) dropped_all = std::find(caps->drop.begin(), caps->drop.end(), "ALL") != caps->drop.end();
     if (!dropped_all)
       ctx.violation(caps_path() + ".drop",
                     c.label() + (drop ? " does not drop ALL capabilities" : " drops no capabilities") +
                         "; capabilities.drop must include ALL",
                     "set securityContext.capabilities.drop: [\"ALL\"]");
-    const json* add = caps ? lazy_array(ctx, *caps, "add", caps_path) : nullptr;
-    if (!add) continue;
+    if (caps == nullptr) continue;
     std::vector<std::string> bad;
-    for (std::size_t i = 0; i < add->size(); ++i) {
-      auto cap = ctx.string_at(*add, i, caps_path() + ".add");
-      if (cap && *cap != "NET_BIND_SERVICE") bad.push_back(*cap);
+    for (const auto& cap : caps->add) {
+      if (cap != "NET_BIND_SERVICE") bad.push_back(cap);
     }
     if (!bad.empty())
       ctx.violation(caps_path() + ".add",

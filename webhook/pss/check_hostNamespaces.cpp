@@ -5,16 +5,19 @@
  * Source: kubernetes.io "Pod Security Standards" (Baseline, Host Namespaces);
  *         pod-security-admission policy/check_hostNamespaces.go (one entry, v1.0).
  */
+#include <tuple>
+
 #include "pss/detail.hpp"
 
 namespace gopreflight::webhook::pss::detail {
 namespace {
 
 void host_namespaces_1_0(Ctx& ctx) {
-  static constexpr std::pair<std::string_view, std::string_view> kFields[] = {
-      {"hostNetwork", "network"}, {"hostPID", "process (PID)"}, {"hostIPC", "IPC"}};
-  for (const auto& [key, what] : kFields) {
-    auto v = ctx.boolean(*ctx.spec, key, ctx.spec_path);
+  const std::tuple<std::string_view, std::string_view, std::optional<bool>> kFields[] = {
+      {"hostNetwork", "network", ctx.spec->host_network},
+      {"hostPID", "process (PID)", ctx.spec->host_pid},
+      {"hostIPC", "IPC", ctx.spec->host_ipc}};
+  for (const auto& [key, what, v] : kFields) {
     if (v && *v) {
       const std::string k(key);
       ctx.violation(join_path(ctx.spec_path, key),

@@ -12,19 +12,13 @@ namespace gopreflight::webhook::pss::detail {
 namespace {
 
 void host_path_volumes_1_0(Ctx& ctx) {
-  const json* vols = ctx.array(*ctx.spec, "volumes", ctx.spec_path);
-  if (!vols) return;
+  const auto& vols = ctx.spec->volumes;
+  if (vols.empty()) return;
   const std::string vols_path = join_path(ctx.spec_path, "volumes");
-  for (std::size_t i = 0; i < vols->size(); ++i) {
-    const json& v = (*vols)[i];
-    if (!v.is_object()) {
-      ctx.wrong_type(index_path(vols_path, i), "an object", v);
-      continue;
-    }
-    auto it = v.find("hostPath");
-    if (it == v.end() || it->is_null()) continue;
+  for (std::size_t i = 0; i < vols.size(); ++i) {
+    if (!vols[i].host_path) continue;
     const std::string path = index_path(vols_path, i);
-    const std::string name = ctx.string(v, "name", path).value_or("");
+    const std::string name = vols[i].name.value_or("");
     ctx.violation(path + ".hostPath",
                   "volume \"" + name + "\" mounts a hostPath from the node; hostPath volumes " +
                       "are forbidden",

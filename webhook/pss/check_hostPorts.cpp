@@ -14,18 +14,11 @@ namespace {
 
 void host_ports_1_0(Ctx& ctx) {
   for (const auto& c : ctx.containers) {
-    const json* ports = ctx.array(*c.obj, "ports", c.path);
-    if (!ports) continue;
-    for (std::size_t i = 0; i < ports->size(); ++i) {
-      const json& p = (*ports)[i];
-      if (!p.is_object()) {
-        ctx.wrong_type(index_path(c.path + ".ports", i), "an object", p);
-        continue;
-      }
-      if (peek(p, "hostPort") == nullptr) continue;  // unset: nothing to judge, no path to build
+    const auto& ports = c.obj->ports;
+    for (std::size_t i = 0; i < ports.size(); ++i) {
+      const auto& host_port = ports[i].host_port;
+      if (!host_port || *host_port == 0) continue;  // unset: nothing to judge, no path to build
       const std::string path = index_path(c.path + ".ports", i);
-      auto host_port = ctx.integer(p, "hostPort", path);
-      if (!host_port || *host_port == 0) continue;
       ctx.violation(path + ".hostPort",
                     c.label() + " sets hostPort: " + std::to_string(*host_port) +
                         "; must be 0 or unset",

@@ -14,34 +14,15 @@
 namespace gopreflight::webhook::pss::detail {
 namespace {
 
-/// The probe or hook `base`.`field` (the path is built only when a handler is there).
-void check_handler(Ctx& ctx, const ContainerRef& c, const json& handler, const std::string& base,
-                   std::string_view field) {
-  for (std::string_view kind : {"httpGet", "tcpSocket"}) {
-    if (peek(handler, kind) == nullptr) continue;
-    const std::string path = base + "." + std::string(field);
-    const json* h = ctx.object(handler, kind, path);
-    if (!h) continue;
-    const std::string hpath = path + "." + std::string(kind);
-    auto host = ctx.string(*h, "host", hpath);
-    if (!host || host->empty()) continue;
-    ctx.violation(hpath + ".host",
-                  c.label() + " points " + path.substr(c.path.size() + 1) + " at host \"" +
-                      *host + "\"; the host field must be unset",
-                  "remove " + std::string(kind) + ".host (the kubelet then probes the Pod IP)");
-  }
-}
-
 void host_probes_1_34(Ctx& ctx) {
   for (const auto& c : ctx.containers) {
-    for (std::string_view probe : {"livenessProbe", "readinessProbe", "startupProbe"}) {
-      if (const json* p = ctx.object(*c.obj, probe, c.path)) check_handler(ctx, c, *p, c.path, probe);
-    }
-    const json* lc = ctx.object(*c.obj, "lifecycle", c.path);
-    if (!lc) continue;
-    const std::string lc_path = c.path + ".lifecycle";
-    for (std::string_view hook : {"postStart", "preStop"}) {
-      if (const json* h = ctx.object(*lc, hook, lc_path)) check_handler(ctx, c, *h, lc_path, hook);
+    // The decoder keeps only handlers that name a host, in PSA's order (probes, then hooks).
+    for (const HandlerHost& h : c.obj->handler_hosts) {
+      const std::string path = c.path + "." + h.field;
+      const std::string hpath = path + "." + h.kind;
+      ctx.violation(hpath + ".host",
+                    c.label() + " points " + h.field + " at host \"" + h.host + "\"; the host field must be unset",
+                    "remove " + h.kind + ".host (the kubelet then probes the Pod IP)");
     }
   }
 }

@@ -13,7 +13,7 @@ namespace {
 void privileged_1_0(Ctx& ctx) {
   for (const auto& c : ctx.containers) {
     if (!c.sc) continue;
-    auto v = ctx.boolean(*c.sc, "privileged", c.sc_path);
+    const auto& v = c.sc->privileged;
     if (v && *v)
       ctx.violation(c.sc_path + ".privileged",
                     c.label() + " sets privileged: true; must be false or unset",

@@ -19,7 +19,7 @@ namespace gopreflight::webhook::pss::detail {
 void proc_mount_strict(Ctx& ctx) {
   for (const auto& c : ctx.containers) {
     if (!c.sc) continue;
-    auto v = ctx.string(*c.sc, "procMount", c.sc_path);
+    const auto& v = c.sc->proc_mount;
     if (!v || *v == "Default") continue;
     ctx.violation(c.sc_path + ".procMount",
                   c.label() + " sets procMount to \"" + *v + "\"; must be Default or unset",

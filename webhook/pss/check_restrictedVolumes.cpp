@@ -24,21 +24,14 @@ constexpr std::array<std::string_view, 9> kAllowed = {
     "image",     "persistentVolumeClaim", "projected", "secret"};
 
 void restricted_volumes_1_0(Ctx& ctx) {
-  const json* vols = ctx.array(*ctx.spec, "volumes", ctx.spec_path);
-  if (!vols) return;
+  const auto& vols = ctx.spec->volumes;
+  if (vols.empty()) return;
   const std::string vols_path = join_path(ctx.spec_path, "volumes");
-  for (std::size_t i = 0; i < vols->size(); ++i) {
-    const json& v = (*vols)[i];
-    if (!v.is_object()) {
-      ctx.wrong_type(index_path(vols_path, i), "an object", v);
-      continue;
-    }
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      const std::string& key = it.key();
-      if (key == "name" || it->is_null()) continue;
+  for (std::size_t i = 0; i < vols.size(); ++i) {
+    for (const std::string& key : vols[i].types) {
       if (std::find(kAllowed.begin(), kAllowed.end(), key) != kAllowed.end()) continue;
       const std::string path = index_path(vols_path, i);
-      const std::string name = ctx.string(v, "name", path).value_or("");
+      const std::string name = vols[i].name.value_or("");
       std::vector<std::string> allowed(kAllowed.begin(), kAllowed.end());
       ctx.violation(path + "." + key,
                     "volume \"" + name + "\" uses the " + key +

@@ -19,7 +19,7 @@ namespace {
 void run_as_non_root_1_0(Ctx& ctx) {
   bool pod_true = false;
   if (ctx.pod_sc) {
-    auto v = ctx.boolean(*ctx.pod_sc, "runAsNonRoot", ctx.pod_sc_path);
+    const auto v = ctx.pod_sc->run_as_non_root;
     if (v && !*v)
       ctx.violation(ctx.pod_sc_path + ".runAsNonRoot",
                     "the Pod sets runAsNonRoot: false; must be true",
@@ -28,7 +28,7 @@ void run_as_non_root_1_0(Ctx& ctx) {
   }
   for (const auto& c : ctx.containers) {
     std::optional<bool> v;
-    if (c.sc) v = ctx.boolean(*c.sc, "runAsNonRoot", c.sc_path);
+    if (c.sc) v = c.sc->run_as_non_root;
     if (v) {
       if (!*v)
         ctx.violation(c.sc_path + ".runAsNonRoot",

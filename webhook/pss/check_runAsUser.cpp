@@ -17,14 +17,14 @@ namespace {
 
 void run_as_user_1_23(Ctx& ctx) {
   if (ctx.pod_sc) {
-    auto v = ctx.integer(*ctx.pod_sc, "runAsUser", ctx.pod_sc_path);
+    const auto& v = ctx.pod_sc->run_as_user;
     if (v && *v == 0)
       ctx.violation(ctx.pod_sc_path + ".runAsUser", "the Pod sets runAsUser: 0 (root); must not be 0",
                     "set spec.securityContext.runAsUser to a non-zero UID (e.g. 65532) or remove it");
   }
   for (const auto& c : ctx.containers) {
     if (!c.sc) continue;
-    auto v = ctx.integer(*c.sc, "runAsUser", c.sc_path);
+    const auto& v = c.sc->run_as_user;
     if (v && *v == 0)
       ctx.violation(c.sc_path + ".runAsUser", c.label() + " sets runAsUser: 0 (root); must not be 0",
                     "set securityContext.runAsUser to a non-zero UID (e.g. 65532) or remove it");

@@ -24,12 +24,12 @@ constexpr std::array<std::string_view, 5> kTypes1_31 = {
     "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"};
 
 template <std::size_t N>
-void check_options(Ctx& ctx, const json& sc, const std::string& sc_path, const std::string& who,
+void check_options(Ctx& ctx, const SecurityContext& sc, const std::string& sc_path, const std::string& who,
                    const std::array<std::string_view, N>& types) {
-  const json* opts = ctx.object(sc, "seLinuxOptions", sc_path);
-  if (!opts) return;
+  if (!sc.se_linux_options) return;
+  const SELinuxOptions& opts = *sc.se_linux_options;
   const std::string path = sc_path + ".seLinuxOptions";
-  const std::string type = ctx.string(*opts, "type", path).value_or("");
+  const std::string type = opts.type.value_or("");
   if (std::find(types.begin(), types.end(), type) == types.end()) {
     std::vector<std::string> allowed;
     for (auto t : types)
@@ -40,7 +40,7 @@ void check_options(Ctx& ctx, const json& sc, const std::string& sc_path, const s
                   "remove seLinuxOptions.type or set it to container_t");
   }
   for (std::string_view key : {"user", "role"}) {
-    const std::string v = ctx.string(*opts, key, path).value_or("");
+    const std::string v = (key == "user" ? opts.user : opts.role).value_or("");
     if (v.empty()) continue;
     const std::string k(key);
     ctx.violation(path + "." + k,

@@ -25,15 +25,11 @@ bool valid_annotation(const std::string& v) {
   return v == "runtime/default" || v == "docker/default" || v.rfind("localhost/", 0) == 0;
 }
 
-void check_annotation(Ctx& ctx, const json& ann, const std::string& key) {
-  auto it = ann.find(key);
-  if (it == ann.end() || it->is_null()) return;
+void check_annotation(Ctx& ctx, const std::string& key) {
+  auto it = ctx.meta->annotations.find(key);
+  if (it == ctx.meta->annotations.end()) return;
   const std::string path = ctx.meta_path + ".annotations[" + key + "]";
-  if (!it->is_string()) {
-    ctx.wrong_type(path, "a string", *it);
-    return;
-  }
-  const auto v = it->get<std::string>();
+  const std::string& v = it->second;
   if (valid_annotation(v)) return;
   ctx.violation(path,
                 "seccomp annotation " + key + " is \"" + v +
@@ -42,18 +38,16 @@ void check_annotation(Ctx& ctx, const json& ann, const std::string& key) {
 }
 
 void seccomp_baseline_1_0(Ctx& ctx) {
-  const json* ann = ctx.object(*ctx.meta, "annotations", ctx.meta_path);
-  if (!ann) return;
-  check_annotation(ctx, *ann, std::string(kPodAnnotation));
+  if (ctx.meta->annotations.empty()) return;
+  check_annotation(ctx, std::string(kPodAnnotation));
   for (const auto& c : ctx.containers)
-    check_annotation(ctx, *ann, std::string(kContainerPrefix) + c.name);
+    check_annotation(ctx, std::string(kContainerPrefix) + c.name);
 }
 
-void check_field(Ctx& ctx, const json& sc, const std::string& sc_path, const std::string& who) {
-  const json* prof = ctx.object(sc, "seccompProfile", sc_path);
-  if (!prof) return;
+void check_field(Ctx& ctx, const SecurityContext& sc, const std::string& sc_path, const std::string& who) {
+  if (!sc.seccomp_profile) return;
   const std::string path = sc_path + ".seccompProfile";
-  const std::string type = ctx.string(*prof, "type", path).value_or("");
+  const std::string type = sc.seccomp_profile->type.value_or("");
   if (type == "RuntimeDefault" || type == "Localhost") return;
   ctx.violation(path + ".type",
                 who + " sets seccompProfile.type to \"" + type +

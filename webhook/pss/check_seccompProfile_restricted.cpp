@@ -20,16 +20,15 @@ namespace {
 bool valid(const std::string& t) { return t == "RuntimeDefault" || t == "Localhost"; }
 
 /// The seccompProfile.type set at `sc`, "" when the profile has no type, nullopt when unset.
-std::optional<std::string> profile_type(Ctx& ctx, const json& sc, const std::string& sc_path) {
-  const json* prof = ctx.object(sc, "seccompProfile", sc_path);
-  if (!prof) return std::nullopt;
-  return ctx.string(*prof, "type", sc_path + ".seccompProfile").value_or("");
+std::optional<std::string> profile_type(const SecurityContext& sc) {
+  if (!sc.seccomp_profile) return std::nullopt;
+  return sc.seccomp_profile->type.value_or("");
 }
 
 void seccomp_restricted_1_19(Ctx& ctx) {
   bool pod_set = false;
   if (ctx.pod_sc) {
-    auto t = profile_type(ctx, *ctx.pod_sc, ctx.pod_sc_path);
+    auto t = profile_type(*ctx.pod_sc);
     if (t && !valid(*t))
       ctx.violation(ctx.pod_sc_path + ".seccompProfile.type",
                     "the Pod sets seccompProfile.type to \"" + *t +
@@ -39,7 +38,7 @@ void seccomp_restricted_1_19(Ctx& ctx) {
   }
   for (const auto& c : ctx.containers) {
     std::optional<std::string> t;
-    if (c.sc) t = profile_type(ctx, *c.sc, c.sc_path);
+    if (c.sc) t = profile_type(*c.sc);
     if (t) {
       if (!valid(*t))
         ctx.violation(c.sc_path + ".seccompProfile.type",

@@ -44,24 +44,15 @@ const std::vector<Addition>& additions() {
 template <int Minor>
 void sysctls_v(Ctx& ctx) {
   if (!ctx.pod_sc) return;
-  const json* list = ctx.array(*ctx.pod_sc, "sysctls", ctx.pod_sc_path);
-  if (!list) return;
+  const auto& list = ctx.pod_sc->sysctls;
+  if (list.empty()) return;
   static const std::vector<std::string> allowed = sysctls_allowed(Minor);
   // Paths are built only for a report: allowed sysctls build none.
   const auto list_path = [&] { return ctx.pod_sc_path + ".sysctls"; };
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    const json& s = (*list)[i];
-    if (!s.is_object()) {
-      ctx.wrong_type(index_path(list_path(), i), "an object", s);
-      continue;
-    }
-    const json* raw = peek(s, "name");
-    if (raw != nullptr && raw->is_string() &&
-        std::find(allowed.begin(), allowed.end(), raw->get_ref<const std::string&>()) != allowed.end())
-      continue;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& name = list[i].name;
+    if (!name || std::find(allowed.begin(), allowed.end(), *name) != allowed.end()) continue;
     const std::string path = index_path(list_path(), i);
-    auto name = ctx.string(s, "name", path);
-    if (!name) continue;
     ctx.violation(path + ".name",
                   "sysctl " + *name + " is not in the baseline safe set at " + ctx.version_str +
                       " (allowed: " + join(allowed) + ")",

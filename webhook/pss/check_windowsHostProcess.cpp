@@ -12,11 +12,10 @@
 namespace gopreflight::webhook::pss::detail {
 namespace {
 
-void check_one(Ctx& ctx, const json& sc, const std::string& sc_path, const std::string& who) {
-  const json* wo = ctx.object(sc, "windowsOptions", sc_path);
-  if (!wo) return;
+void check_one(Ctx& ctx, const SecurityContext& sc, const std::string& sc_path, const std::string& who) {
+  if (!sc.windows_options) return;
   const std::string path = sc_path + ".windowsOptions";
-  auto hp = ctx.boolean(*wo, "hostProcess", path);
+  const auto& hp = sc.windows_options->host_process;
   if (!hp || !*hp) return;
   ctx.violation(path + ".hostProcess",
                 who + " sets windowsOptions.hostProcess: true; must be false or unset",

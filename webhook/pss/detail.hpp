@@ -1,28 +1,24 @@
 #pragma once
-// Internals of the PSS evaluator: the versioned-check registry types, the evaluation context the
-// checks write into, and typed JSON accessors that report wrong types instead of throwing.
+// Internals of the PSS evaluator: the versioned-check registry types and the evaluation context
+// the checks write into. Checks read the typed Pod model (pod_view.hpp): the decoder has already
+// refused wrong types, with their field path.
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gopreflight/webhook/pss.hpp"
 
 namespace gopreflight::webhook::pss::detail {
 
-using json = nlohmann::json;
-
-/// One container (init, regular or ephemeral) as the checks see it.
+/// One container (init, regular or ephemeral) as the checks see it; borrows from the model.
 struct ContainerRef {
-  const json* obj = nullptr;  ///< the container object (never null)
-  const json* sc = nullptr;   ///< its securityContext object, or null when unset / wrong type
-  std::string path;           ///< e.g. "spec.containers[1]"
-  std::string sc_path;        ///< path + ".securityContext"
-  std::string name;
+  const Container* obj;        ///< the container (never null)
+  const SecurityContext* sc;   ///< its securityContext, or null when unset
+  const std::string& path;     ///< e.g. "spec.containers[1]"
+  std::string sc_path;         ///< path + ".securityContext"
+  const std::string& name;
   /// `container "app"` (or `container at <path>` when unnamed), for messages.
   std::string label() const {
     return name.empty() ? "container at " + path : "container \"" + name + "\"";
@@ -32,9 +28,9 @@ struct ContainerRef {
 /// Everything a check reads, and where it writes. Built once per evaluate().
 class Ctx {
  public:
-  const json* meta = nullptr;       ///< metadata object (may be null)
-  const json* spec = nullptr;       ///< PodSpec object (never null when checks run)
-  const json* pod_sc = nullptr;     ///< spec.securityContext object or null
+  const PodMetadata* meta = nullptr;     ///< metadata (never null when checks run)
+  const PodSpec* spec = nullptr;         ///< PodSpec (never null when checks run)
+  const SecurityContext* pod_sc = nullptr;  ///< spec.securityContext or null
   std::string pod_sc_path;          ///< spec_path + ".securityContext"
   std::string meta_path;            ///< "metadata" / "spec.template.metadata"
   std::string spec_path;            ///< "spec" / "spec.template.spec"
@@ -49,55 +45,20 @@ class Ctx {
   explicit Ctx(std::vector<Violation>& out) : out_(out) {}
 
   void violation(std::string path, std::string message, std::string fix);
-  /// Reports `path` as having the wrong JSON type (once per path per evaluation).
-  void wrong_type(const std::string& path, std::string_view expected, const json& found);
-
-  // Typed accessors. Absent and null mean "unset" (as in Kubernetes) and give nullptr/nullopt.
-  // A present value of another type is reported via wrong_type() and also gives nullptr/nullopt.
-  const json* object(const json& parent, std::string_view key, const std::string& parent_path);
-  const json* array(const json& parent, std::string_view key, const std::string& parent_path);
-  std::optional<bool> boolean(const json& parent, std::string_view key, const std::string& parent_path);
-  std::optional<std::string> string(const json& parent, std::string_view key,
-                                    const std::string& parent_path);
-  std::optional<std::int64_t> integer(const json& parent, std::string_view key,
-                                      const std::string& parent_path);
-  /// Element `i` of an array must be a string; otherwise reported and nullopt.
-  std::optional<std::string> string_at(const json& arr, std::size_t i, const std::string& arr_path);
 
  private:
   std::vector<Violation>& out_;
-  std::set<std::string> type_error_paths_;
 };
-
-/// parent[key] as the typed accessors read it (absent or null: nullptr), reporting nothing.
-const json* peek(const json& parent, std::string_view key);
-
-/// ctx.object(parent, key, path()) / ctx.array(...), building the path only when a wrong type
-/// has to be reported: the same answers and reports, without a string per call on the happy path.
-template <class PathFn>
-const json* lazy_object(Ctx& ctx, const json& parent, std::string_view key, PathFn path) {
-  const json* v = peek(parent, key);
-  if (v == nullptr || v->is_object()) return v;
-  return ctx.object(parent, key, path());
-}
-template <class PathFn>
-const json* lazy_array(Ctx& ctx, const json& parent, std::string_view key, PathFn path) {
-  const json* v = peek(parent, key);
-  if (v == nullptr || v->is_array()) return v;
-  return ctx.array(parent, key, path());
-}
 
 /// "a.b" with a dot only when `base` is non-empty.
 std::string join_path(const std::string& base, std::string_view key);
 /// `base[i]`
 std::string index_path(const std::string& base, std::size_t i);
-/// JSON type name for messages: "string", "number", "object", ...
-std::string_view type_name(const json& j);
 /// "a, b, c"
 std::string join(const std::vector<std::string>& items, std::string_view sep = ", ");
-/// True when spec.os.name is "windows" (reports a wrong type).
+/// True when spec.os.name is "windows".
 bool pod_os_is_windows(Ctx& ctx);
-/// True when spec.hostUsers is false: the Pod runs in a user namespace (reports a wrong type).
+/// True when spec.hostUsers is false: the Pod runs in a user namespace.
 bool pod_in_user_namespace(Ctx& ctx);
 
 using CheckFn = void (*)(Ctx&);

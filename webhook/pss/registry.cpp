@@ -81,7 +81,6 @@ std::vector<std::string> validate_checks(const std::vector<Check>& checks) {
 using detail::Check;
 using detail::ContainerRef;
 using detail::Ctx;
-using detail::json;
 
 std::vector<std::string> registry_errors() {
   static const std::vector<std::string> errs = detail::validate_checks(detail::builtin_checks());
@@ -169,26 +168,12 @@ const Plan& plan(Level level, int minor) {
 }
 
 void collect_containers(Ctx& ctx) {
-  static constexpr std::string_view kLists[] = {"initContainers", "containers",
-                                                "ephemeralContainers"};
-  for (auto key : kLists) {
-    const json* arr = ctx.array(*ctx.spec, key, ctx.spec_path);
-    if (!arr) continue;
-    const std::string arr_path = detail::join_path(ctx.spec_path, key);
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      const json& c = (*arr)[i];
-      std::string path = detail::index_path(arr_path, i);
-      if (!c.is_object()) {
-        ctx.wrong_type(path, "an object", c);
-        continue;
-      }
-      ContainerRef ref;
-      ref.obj = &c;
-      ref.name = ctx.string(c, "name", path).value_or("");
-      ref.sc = ctx.object(c, "securityContext", path);
-      ref.sc_path = path + ".securityContext";
-      ref.path = std::move(path);
-      ctx.containers.push_back(std::move(ref));
+  ctx.containers.reserve(ctx.spec->init_containers.size() + ctx.spec->containers.size() +
+                         ctx.spec->ephemeral_containers.size());
+  for (const auto* list : {&ctx.spec->init_containers, &ctx.spec->containers, &ctx.spec->ephemeral_containers}) {
+    for (const Container& c : *list) {
+      ctx.containers.push_back(ContainerRef{&c, c.security_context ? &*c.security_context : nullptr, c.path,
+                                            c.path + ".securityContext", c.name});
     }
   }
 }
@@ -219,27 +204,16 @@ std::vector<Violation> evaluate(Level level, const Version& version, const PodVi
   const int newest = newest_known_minor();
   ctx.minor = version.latest ? newest : std::min(version.minor, newest);
 
-  if (pod.spec == nullptr || pod.spec->is_null()) {
+  if (!pod.has_spec) {
     out.push_back(Violation{std::string(kInvalidTypeCheckId), std::string(to_string(level)),
                             pod.spec_path, "the Pod spec is missing; it cannot be judged",
                             "add " + pod.spec_path + " with at least one container",
                             ctx.version_str});
     return out;
   }
-  if (!pod.spec->is_object()) {
-    ctx.wrong_type(pod.spec_path, "an object", *pod.spec);
-    return out;
-  }
-  ctx.spec = pod.spec;
-  static const json kEmptyObject = json::object();
-  ctx.meta = &kEmptyObject;
-  if (pod.metadata != nullptr && !pod.metadata->is_null()) {
-    if (pod.metadata->is_object())
-      ctx.meta = pod.metadata;
-    else
-      ctx.wrong_type(pod.metadata_path, "an object", *pod.metadata);
-  }
-  ctx.pod_sc = ctx.object(*ctx.spec, "securityContext", ctx.spec_path);
+  ctx.spec = &pod.spec;
+  ctx.meta = &pod.metadata;
+  ctx.pod_sc = pod.spec.security_context ? &*pod.spec.security_context : nullptr;
   ctx.pod_sc_path = ctx.spec_path + ".securityContext";
   collect_containers(ctx);
 

@@ -7,10 +7,8 @@
 namespace gopreflight::webhook::rules {
 namespace {
 
-using detail::ContainerRef;
 using detail::dq;
 using detail::finding;
-using nlohmann::json;
 
 /*
  * Policy (Go runtime docs, "A Guide to the Go Garbage Collector"; runtime/debug.SetMemoryLimit):
@@ -27,20 +25,11 @@ using nlohmann::json;
  * containers and initContainers, "*" for all containers); without it, all containers.
  */
 
-std::string quantity_text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer()) return v.dump();
-  if (v.is_number_float()) return v.dump();
-  return std::string();
-}
-
 /// The last env entry named `name` (the last one wins when a name repeats).
-std::optional<std::size_t> find_env(const json* env, std::string_view name) {
+std::optional<std::size_t> find_env(const std::vector<EnvVar>& env, std::string_view name) {
   std::optional<std::size_t> found;
-  if (env == nullptr) return found;
-  for (std::size_t i = 0; i < env->size(); ++i) {
-    const auto* n = detail::string_at(&(*env)[i], "name");
-    if (n != nullptr && *n == name) found = i;
+  for (std::size_t i = 0; i < env.size(); ++i) {
+    if (env[i].name && *env[i].name == name) found = i;
   }
   return found;
 }
@@ -58,27 +47,27 @@ std::vector<std::string> split_names(std::string_view s) {
   return out;
 }
 
-void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings& out) {
+void check_container(const Container& c, const Policy::GoRuntime& s, Findings& out) {
   const Mode advice = advice_mode(s.mode);
   // Texts and paths are built only for a finding (lambdas): a passing container allocates little.
   const auto who = [&] { return "Go container " + dq(c.name); };
-  const auto* limits = detail::object_at(detail::object_at(c.c, "resources"), "limits");
+  const auto& limits = c.limits;
   const auto mem_path = [&] { return c.path + ".resources.limits.memory"; };
   const auto env_path = [&] { return c.path + ".env"; };
-  const auto* env = detail::array_at(c.c, "env");
-  const bool has_env_from = detail::array_at(c.c, "envFrom") != nullptr && !detail::array_at(c.c, "envFrom")->empty();
+  const auto& env = c.env;
+  const bool has_env_from = c.env_from_count > 0;
 
   // Memory limit.
   std::optional<std::int64_t> limit_bytes;
   std::string limit_text;
-  if (const auto* mem = detail::member(limits, "memory")) {
-    limit_text = quantity_text(*mem);
+  if (const auto mem = limits.find("memory"); mem != limits.end()) {
+    limit_text = mem->second;
     auto q = parse_quantity(limit_text);
-    auto bytes = q ? q->value() : Parsed<std::int64_t>{std::nullopt, q.error};
+    auto bytes = q ? q->value() : Result<std::int64_t>(fail(q.error()));
     if (!bytes) {
       out.push_back(finding("goRuntime", "memoryLimit", mem_path(),
                             who() + " has memory limit " + dq(limit_text) + ", which is not a Kubernetes quantity: " +
-                                bytes.error,
+                                bytes.error(),
                             "set " + mem_path() + " to a quantity such as 512Mi", s.mode));
     } else if (*bytes <= 0) {
       out.push_back(finding("goRuntime", "memoryLimit", mem_path(),
@@ -104,10 +93,10 @@ void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings
 
   // GOMEMLIMIT.
   if (const auto idx = find_env(env, "GOMEMLIMIT")) {
-    const json& e = (*env)[*idx];
+    const EnvVar& e = env[*idx];
     const auto p = [&] { return env_path() + "[" + std::to_string(*idx) + "]"; };
-    const auto* value = detail::string_at(&e, "value");
-    if (detail::member(&e, "valueFrom") != nullptr) {
+    const std::string* value = e.value ? &*e.value : nullptr;
+    if (!e.value_from.empty()) {
       if (limit_bytes) {
         out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".valueFrom",
                               who() + " takes GOMEMLIMIT from valueFrom: its value cannot be judged against the memory limit " +
@@ -157,24 +146,24 @@ void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings
 
   // GOMAXPROCS against the CPU limit.
   const auto procs_idx = find_env(env, "GOMAXPROCS");
-  const auto* cpu = detail::member(limits, "cpu");
-  if (!procs_idx || cpu == nullptr) return;
-  const std::string cpu_text = quantity_text(*cpu);
+  const auto cpu = limits.find("cpu");
+  if (!procs_idx || cpu == limits.end()) return;
+  const std::string cpu_text = cpu->second;
   const auto cpu_path = [&] { return c.path + ".resources.limits.cpu"; };
   const auto cq = parse_quantity(cpu_text);
-  const auto milli = cq ? cq->milli_value() : Parsed<std::int64_t>{std::nullopt, cq.error};
+  const auto milli = cq ? cq->milli_value() : Result<std::int64_t>(fail(cq.error()));
   if (!milli || *milli <= 0) {
     out.push_back(finding("goRuntime", "cpuLimit", cpu_path(),
                           who() + " has CPU limit " + dq(cpu_text) + ", which is not a positive Kubernetes quantity" +
-                              (milli ? std::string() : ": " + milli.error),
+                              (milli ? std::string() : ": " + milli.error()),
                           "set " + cpu_path() + " to a quantity such as 500m or 2", s.mode));
     return;
   }
   const std::int64_t cpus = recommend_gomaxprocs(*milli);
-  const json& e = (*env)[*procs_idx];
+  const EnvVar& e = env[*procs_idx];
   const auto p = [&] { return env_path() + "[" + std::to_string(*procs_idx) + "]"; };
-  const auto* value = detail::string_at(&e, "value");
-  if (detail::member(&e, "valueFrom") != nullptr || (value != nullptr && value->find("$(") != std::string::npos)) {
+  const std::string* value = e.value ? &*e.value : nullptr;
+  if (!e.value_from.empty() || (value != nullptr && value->find("$(") != std::string::npos)) {
     out.push_back(finding("goRuntime", "GOMAXPROCS", p(),
                           who() + " takes GOMAXPROCS from another source: it cannot be judged against the CPU limit " +
                               cpu_text + " at admission",
@@ -199,20 +188,20 @@ void check_container(const ContainerRef& c, const Policy::GoRuntime& s, Findings
 }  // namespace
 
 void go_runtime(const PodView& pod, const Policy::GoRuntime& s, Findings& out) {
-  if (pod.spec == nullptr) return;
-  const auto* annotations = detail::object_at(pod.metadata, "annotations");
-  const auto* selector = detail::string_at(annotations, s.go_container_annotation.c_str());
+  if (!pod.has_spec) return;
+  const auto ann = pod.metadata.annotations.find(s.go_container_annotation);
+  const std::string* selector = ann != pod.metadata.annotations.end() ? &ann->second : nullptr;
   if (selector == nullptr || normalize_whitespace(*selector) == "*") {
-    for (const auto& c : detail::containers_of(pod, {"containers"})) check_container(c, s, out);
+    for (const auto& c : pod.spec.containers) check_container(c, s, out);
     return;
   }
   const auto names = split_names(*selector);
   const auto all = detail::containers_of(pod, {"containers", "initContainers"});
-  for (const auto& c : all) {
-    if (std::find(names.begin(), names.end(), c.name) != names.end()) check_container(c, s, out);
+  for (const Container* c : all) {
+    if (std::find(names.begin(), names.end(), c->name) != names.end()) check_container(*c, s, out);
   }
   for (const auto& n : names) {
-    const bool exists = std::any_of(all.begin(), all.end(), [&](const ContainerRef& c) { return c.name == n; });
+    const bool exists = std::any_of(all.begin(), all.end(), [&](const Container* c) { return c->name == n; });
     if (!exists) {
       const std::string p = pod.metadata_path + ".annotations[" + s.go_container_annotation + "]";
       out.push_back(finding("goRuntime", "goContainers", p,

@@ -12,9 +12,9 @@ namespace gopreflight::webhook::rules {
  * applies the injection first, see as_mutated in engine.cpp), so it passes exactly when its Pods do.
  */
 void init_check(const PodView& pod, const Policy::InitCheckRequired& s, std::string_view ns, Findings& out) {
-  if (pod.spec == nullptr) return;
+  if (!pod.has_spec) return;
   if (!s.namespaces.empty() && std::find(s.namespaces.begin(), s.namespaces.end(), ns) == s.namespaces.end()) return;
-  for (const auto& c : detail::containers_of(pod, {"initContainers"})) {
+  for (const auto& c : pod.spec.init_containers) {
     if (c.name == s.container_name) return;
   }
   const std::string p = pod.spec_path + ".initContainers";

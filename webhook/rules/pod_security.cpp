@@ -5,7 +5,7 @@
 namespace gopreflight::webhook::rules {
 
 void pod_security(const PodView& pod, const Policy::PodSecurity& s, Findings& out) {
-  if (pod.spec == nullptr || s.level == pss::Level::privileged) return;
+  if (!pod.has_spec || s.level == pss::Level::privileged) return;
   for (auto& v : pss::evaluate(s.level, s.version, pod)) {
     const std::string version = v.version.empty() ? s.version.str() : v.version;
     out.push_back(Finding{"podSecurity", std::move(v.check_id), std::move(v.path),

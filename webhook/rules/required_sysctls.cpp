@@ -57,21 +57,21 @@ std::string requirement(const RequiredSysctl& r) {
 }  // namespace
 
 void required_sysctls(const PodView& pod, const std::vector<RequiredSysctl>& required, Findings& out) {
-  if (required.empty() || pod.spec == nullptr) return;
+  if (required.empty() || !pod.has_spec) return;
   // Paths, fixes and messages are built only for a finding: a passing Pod allocates little here.
   const std::string list_path = pod.spec_path + ".securityContext.sysctls";
-  const auto* sc = detail::object_at(pod.spec, "securityContext");
-  const auto* sysctls = detail::array_at(sc, "sysctls");
+  const auto& sc = pod.spec.security_context;
+  const std::vector<Sysctl>* sysctls = sc ? &sc->sysctls : nullptr;
   for (const auto& r : required) {
     // The last entry wins if a name repeats (the API server refuses duplicates anyway).
     std::size_t found = std::string::npos;
     const std::string* value = nullptr;
     if (sysctls != nullptr) {
       for (std::size_t i = 0; i < sysctls->size(); ++i) {
-        const auto* name = detail::string_at(&(*sysctls)[i], "name");
-        if (name != nullptr && same_sysctl_name(*name, r.name)) {
+        const auto& name = (*sysctls)[i].name;
+        if (name && same_sysctl_name(*name, r.name)) {
           found = i;
-          value = detail::string_at(&(*sysctls)[i], "value");
+          value = (*sysctls)[i].value ? &*(*sysctls)[i].value : nullptr;
         }
       }
     }

@@ -4,9 +4,7 @@
 namespace gopreflight::webhook::rules {
 namespace {
 
-using detail::ContainerRef;
 using detail::finding;
-using nlohmann::json;
 
 /*
  * Fields and their defaults (Kubernetes SecurityContext / PodSecurityContext):
@@ -23,14 +21,23 @@ struct Effective {
   std::string path;  ///< where it was set, or where to set it
 };
 
-Effective effective_int(const ContainerRef& c, const json* pod_sc, const std::string& pod_sc_path, const char* key) {
-  const auto* csc = detail::object_at(c.c, "securityContext");
-  if (auto v = detail::int_at(csc, key)) return {v, c.path + ".securityContext." + key};
-  if (auto v = detail::int_at(pod_sc, key)) return {v, pod_sc_path + "." + key};
+/// runAsUser or runAsGroup of a security context (`group` picks which), when it is set.
+std::optional<long long> id_of(const std::optional<SecurityContext>& sc, bool group) {
+  if (!sc) return std::nullopt;
+  const auto& v = group ? sc->run_as_group : sc->run_as_user;
+  if (!v) return std::nullopt;
+  return static_cast<long long>(*v);
+}
+
+Effective effective_int(const Container& c, const std::optional<SecurityContext>& pod_sc,
+                        const std::string& pod_sc_path, const char* key) {
+  const bool group = std::string_view(key) == "runAsGroup";
+  if (auto v = id_of(c.security_context, group)) return {v, c.path + ".securityContext." + key};
+  if (auto v = id_of(pod_sc, group)) return {v, pod_sc_path + "." + key};
   return {std::nullopt, c.path + ".securityContext." + key};
 }
 
-void check_range(const ContainerRef& c, const Effective& e, const char* key, std::optional<long long> min,
+void check_range(const Container& c, const Effective& e, const char* key, std::optional<long long> min,
                  std::optional<long long> max, Mode mode, Findings& out) {
   if (!min && !max) return;
   std::string range = min && max ? "between " + std::to_string(*min) + " and " + std::to_string(*max)
@@ -57,18 +64,18 @@ void check_range(const ContainerRef& c, const Effective& e, const char* key, std
 }  // namespace
 
 void security_context(const PodView& pod, const Policy::SecurityContextRule& s, Findings& out) {
-  if (pod.spec == nullptr) return;
-  const auto* os = detail::object_at(pod.spec, "os");
-  const auto* os_name = detail::string_at(os, "name");
-  if (os_name != nullptr && *os_name == "windows") return;
-  const auto* pod_sc = detail::object_at(pod.spec, "securityContext");
+  if (!pod.has_spec) return;
+  if (pod.spec.os_name.value_or("") == "windows") return;
+  const auto& pod_sc = pod.spec.security_context;
   const std::string pod_sc_path = pod.spec_path + ".securityContext";
-  for (const auto& c : detail::containers_of(pod, {"containers", "initContainers", "ephemeralContainers"})) {
-    const auto* csc = detail::object_at(c.c, "securityContext");
+  for (const Container* cp : detail::containers_of(pod, {"containers", "initContainers", "ephemeralContainers"})) {
+    const Container& c = *cp;
+    const auto& csc = c.security_context;
     const std::string csc_path = c.path + ".securityContext";
     const std::string who = "container " + detail::dq(c.name);
     if (s.read_only_root_filesystem.value_or(false)) {
-      const auto v = detail::bool_at(csc, "readOnlyRootFilesystem");
+      std::optional<bool> v;
+      if (csc) v = csc->read_only_root_filesystem;
       if (!v.value_or(false)) {
         const std::string p = csc_path + ".readOnlyRootFilesystem";
         out.push_back(finding("securityContext", "readOnlyRootFilesystem", p,
@@ -78,7 +85,8 @@ void security_context(const PodView& pod, const Policy::SecurityContextRule& s, 
       }
     }
     if (s.allow_privilege_escalation && !*s.allow_privilege_escalation) {
-      const auto v = detail::bool_at(csc, "allowPrivilegeEscalation");
+      std::optional<bool> v;
+      if (csc) v = csc->allow_privilege_escalation;
       if (!v || *v) {
         const std::string p = csc_path + ".allowPrivilegeEscalation";
         out.push_back(finding("securityContext", "allowPrivilegeEscalation", p,
@@ -88,10 +96,11 @@ void security_context(const PodView& pod, const Policy::SecurityContextRule& s, 
       }
     }
     if (s.run_as_non_root.value_or(false)) {
-      std::optional<bool> v = detail::bool_at(csc, "runAsNonRoot");
+      std::optional<bool> v;
+      if (csc) v = csc->run_as_non_root;
       std::string p = csc_path + ".runAsNonRoot";
       if (!v) {
-        v = detail::bool_at(pod_sc, "runAsNonRoot");
+        if (pod_sc) v = pod_sc->run_as_non_root;
         if (v) p = pod_sc_path + ".runAsNonRoot";
       }
       if (!v.value_or(false)) {

@@ -19,11 +19,10 @@ namespace gopreflight::webhook::rules {
  *   kernels too old for a newer safe sysctl also treat it as unsafe.
  */
 void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubelet_version, Findings& out) {
-  const auto* sc = detail::object_at(pod.spec, "securityContext");
-  const auto* sysctls = detail::array_at(sc, "sysctls");
-  if (sysctls == nullptr || sysctls->empty()) return;
-  const bool host_network = detail::bool_at(pod.spec, "hostNetwork").value_or(false);
-  const bool host_ipc = detail::bool_at(pod.spec, "hostIPC").value_or(false);
+  if (!pod.has_spec || !pod.spec.security_context || pod.spec.security_context->sysctls.empty()) return;
+  const std::vector<Sysctl>* sysctls = &pod.spec.security_context->sysctls;
+  const bool host_network = pod.spec.host_network.value_or(false);
+  const bool host_ipc = pod.spec.host_ipc.value_or(false);
   // Paths and texts are built only for a finding: a clean Pod allocates nothing here.
   const auto& safe = pss::baseline_allowed_sysctls_ref(kubelet_version);
   const std::string list_path = pod.spec_path + ".securityContext.sysctls";
@@ -33,8 +32,8 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
 
   for (std::size_t i = 0; i < sysctls->size(); ++i) {
     const auto path = [&] { return list_path + "[" + std::to_string(i) + "]"; };
-    const auto* raw = detail::string_at(&(*sysctls)[i], "name");
-    if (raw == nullptr || raw->empty()) {
+    const auto& raw = (*sysctls)[i].name;
+    if (!raw || raw->empty()) {
       out.push_back(detail::finding("unsettableSysctls", "", path() + ".name",
                                     "sysctl entry has no name; the API server and kubelet refuse it",
                                     "set name (e.g. net.ipv4.ip_local_port_range) or remove the entry", mode));

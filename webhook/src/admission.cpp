@@ -1,13 +1,9 @@
 // AdmissionReview envelope: decoding with field-named errors, encoding.
 #include "gopreflight/webhook/admission.hpp"
 
-#include "gopreflight/webhook/json_reader.hpp"
-#include "gopreflight/webhook/pod_views.hpp"
 #include "gopreflight/common/text.hpp"
 
 namespace gopreflight::webhook {
-
-using nlohmann::json;
 
 std::string printable(std::string_view text, std::size_t max_bytes) {
   static constexpr char hex[] = "0123456789abcdef";
@@ -36,97 +32,105 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
-Parsed<AdmissionRequest> decode_admission_request(const json& review) {
-  Parsed<AdmissionRequest> out;
-  auto fail = [&](std::string msg) {
-    out.error = std::move(msg);
-    return out;
-  };
-  auto found = [](const json& v) { return std::string(json_type_name(v)); };
-  if (!review.is_object()) return fail("AdmissionReview: expected a JSON object, found " + found(review));
+namespace {
+
+std::optional<JsonValue> member(JsonValue obj, std::string_view key) {
+  auto r = obj.at_key(key);
+  if (r.error()) return std::nullopt;
+  return r.value_unsafe();
+}
+
+bool absent(const std::optional<JsonValue>& v) {
+  return !v || v->type() == simdjson::dom::element_type::NULL_VALUE;
+}
+
+}  // namespace
+
+Result<AdmissionRequest> decode_admission_request(JsonValue review) {
+  using simdjson::dom::element_type;
+  auto found = [](JsonValue v) { return std::string(json_type_name(v)); };
+  if (review.type() != element_type::OBJECT) {
+    return fail("AdmissionReview: expected a JSON object, found " + found(review));
+  }
   AdmissionRequest r;
-  auto av = review.find("apiVersion");
-  if (av == review.end() || !av->is_string())
+  const auto av = member(review, "apiVersion");
+  if (!av || av->type() != element_type::STRING)
     return fail("apiVersion: missing or not a string (expected admission.k8s.io/v1 or admission.k8s.io/v1beta1)");
-  r.api_version = av->get<std::string>();
+  r.api_version = std::string_view(*av);
   if (r.api_version != "admission.k8s.io/v1" && r.api_version != "admission.k8s.io/v1beta1")
     return fail("apiVersion: " + printable(r.api_version, 128) +
                 " is not admission.k8s.io/v1 or admission.k8s.io/v1beta1");
-  auto kind = review.find("kind");
-  if (kind == review.end() || !kind->is_string() || kind->get_ref<const std::string&>() != "AdmissionReview")
+  const auto kind = member(review, "kind");
+  if (!kind || kind->type() != element_type::STRING || std::string_view(*kind) != "AdmissionReview")
     return fail("kind: expected \"AdmissionReview\"");
-  auto req_it = review.find("request");
-  if (req_it == review.end() || req_it->is_null()) return fail("request: missing");
-  const json& req = *req_it;
-  if (!req.is_object()) return fail("request: expected an object, found " + found(req));
+  const auto req_it = member(review, "request");
+  if (absent(req_it)) return fail("request: missing");
+  const JsonValue req = *req_it;
+  if (req.type() != element_type::OBJECT) return fail("request: expected an object, found " + found(req));
 
+  std::string error;
   // `path` is a literal: a std::string is made of it only for an error.
-  auto str_field = [&](const json& obj, const char* key, const char* path, std::string& dst, bool required) -> bool {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) {
-      if (required) out.error = std::string(path) + ": missing";
+  auto str_field = [&](JsonValue obj, const char* key, const char* path, std::string& dst, bool required) -> bool {
+    const auto it = member(obj, key);
+    if (absent(it)) {
+      if (required) error = std::string(path) + ": missing";
       return !required;
     }
-    if (!it->is_string()) {
-      out.error = std::string(path) + ": expected a string, found " + found(*it);
+    if (it->type() != element_type::STRING) {
+      error = std::string(path) + ": expected a string, found " + found(*it);
       return false;
     }
-    dst = it->get_ref<const std::string&>();
+    dst = std::string_view(*it);
     return true;
   };
-  if (!str_field(req, "uid", "request.uid", r.uid, true)) return out;
+  if (!str_field(req, "uid", "request.uid", r.uid, true)) return fail(std::move(error));
   if (r.uid.empty()) return fail("request.uid: empty");
-  auto k = req.find("kind");
-  if (k == req.end() || k->is_null()) return fail("request.kind: missing");
-  if (!k->is_object()) return fail("request.kind: expected an object (group, version, kind), found " + found(*k));
-  if (!str_field(*k, "kind", "request.kind.kind", r.kind, true)) return out;
-  if (!str_field(*k, "group", "request.kind.group", r.group, false)) return out;
-  if (auto res = req.find("resource"); res != req.end() && !res->is_null()) {
-    if (!res->is_object()) return fail("request.resource: expected an object, found " + found(*res));
-    if (!str_field(*res, "resource", "request.resource.resource", r.resource, false)) return out;
+  const auto k = member(req, "kind");
+  if (absent(k)) return fail("request.kind: missing");
+  if (k->type() != element_type::OBJECT)
+    return fail("request.kind: expected an object (group, version, kind), found " + found(*k));
+  if (!str_field(*k, "kind", "request.kind.kind", r.kind, true)) return fail(std::move(error));
+  if (!str_field(*k, "group", "request.kind.group", r.group, false)) return fail(std::move(error));
+  if (const auto res = member(req, "resource"); !absent(res)) {
+    if (res->type() != element_type::OBJECT) return fail("request.resource: expected an object, found " + found(*res));
+    if (!str_field(*res, "resource", "request.resource.resource", r.resource, false)) return fail(std::move(error));
   }
-  if (!str_field(req, "subResource", "request.subResource", r.sub_resource, false)) return out;
-  if (!str_field(req, "name", "request.name", r.name, false)) return out;
-  if (!str_field(req, "namespace", "request.namespace", r.ns, false)) return out;
-  if (!str_field(req, "operation", "request.operation", r.operation, true)) return out;
+  if (!str_field(req, "subResource", "request.subResource", r.sub_resource, false)) return fail(std::move(error));
+  if (!str_field(req, "name", "request.name", r.name, false)) return fail(std::move(error));
+  if (!str_field(req, "namespace", "request.namespace", r.ns, false)) return fail(std::move(error));
+  if (!str_field(req, "operation", "request.operation", r.operation, true)) return fail(std::move(error));
   if (r.operation != "CREATE" && r.operation != "UPDATE" && r.operation != "DELETE" && r.operation != "CONNECT")
     return fail("request.operation: " + printable(r.operation, 64) + " is not CREATE, UPDATE, DELETE or CONNECT");
-  if (auto ui = req.find("userInfo"); ui != req.end() && !ui->is_null()) {
-    if (!ui->is_object()) return fail("request.userInfo: expected an object, found " + found(*ui));
-    if (!str_field(*ui, "username", "request.userInfo.username", r.username, false)) return out;
+  if (const auto ui = member(req, "userInfo"); !absent(ui)) {
+    if (ui->type() != element_type::OBJECT) return fail("request.userInfo: expected an object, found " + found(*ui));
+    if (!str_field(*ui, "username", "request.userInfo.username", r.username, false)) return fail(std::move(error));
   }
-  if (auto dr = req.find("dryRun"); dr != req.end() && !dr->is_null()) {
-    if (!dr->is_boolean()) return fail("request.dryRun: expected a boolean, found " + found(*dr));
-    r.dry_run = dr->get<bool>();
+  if (const auto dr = member(req, "dryRun"); !absent(dr)) {
+    if (dr->type() != element_type::BOOL) return fail("request.dryRun: expected a boolean, found " + found(*dr));
+    r.dry_run = bool(*dr);
   }
-  if (auto o = req.find("object"); o != req.end() && !o->is_null()) r.object = &*o;
-  if (auto o = req.find("oldObject"); o != req.end() && !o->is_null()) r.old_object = &*o;
-  out.value = std::move(r);
-  return out;
+  if (const auto o = member(req, "object"); !absent(o)) r.object = *o;
+  if (const auto o = member(req, "oldObject"); !absent(o)) r.old_object = *o;
+  return r;
 }
 
-Parsed<AdmissionRequest> read_admission_review(std::string_view body, json& tree, JsonFilter* filter) {
-  Parsed<AdmissionRequest> out;
-  if (body.empty()) {
-    out.error = "AdmissionReview: empty body";
-    return out;
-  }
+Result<AdmissionReview> read_admission_review(std::string_view body) {
+  if (body.empty()) return fail("AdmissionReview: empty body");
   if (body.size() > kMaxReviewBytes) {
-    out.error = "AdmissionReview: body is " + std::to_string(body.size()) + " bytes; the limit is " +
-                std::to_string(kMaxReviewBytes);
-    return out;
+    return fail("AdmissionReview: body is " + std::to_string(body.size()) + " bytes; the limit is " +
+                std::to_string(kMaxReviewBytes));
   }
-  // metadata.managedFields (the API server fills it; nothing reads it) is checked, not built.
-  static constexpr std::string_view kUnreadMembers[] = {"managedFields"};
-  auto parsed = read_json(body, kMaxJsonDepth, kUnreadMembers, filter);
-  if (!parsed) {
-    out.error = "AdmissionReview: " + parsed.error;
-    return out;
+  auto doc = JsonDocument::read(body, kMaxJsonDepth);
+  if (!doc) return fail("AdmissionReview: " + doc.error());
+  AdmissionReview review;
+  review.document = std::move(*doc);
+  auto req = decode_admission_request(review.document->root());
+  if (!req) {
+    const std::string& e = req.error();
+    return fail(e.rfind("AdmissionReview", 0) == 0 ? e : "AdmissionReview." + e);
   }
-  tree = std::move(*parsed.value);
-  out = decode_admission_request(tree);
-  if (!out && out.error.rfind("AdmissionReview", 0) != 0) out.error = "AdmissionReview." + out.error;
-  return out;
+  review.request = std::move(*req);
+  return review;
 }
 
 using common::append_json_string;

@@ -2,15 +2,16 @@
 #include "gopreflight/webhook/engine.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdint>
 #include <exception>
+#include <optional>
+#include <string>
+#include <vector>
 #include <utility>
 
 #include "gopreflight/webhook/admission.hpp"
-#include "gopreflight/webhook/json_reader.hpp"
+#include "gopreflight/webhook/json_document.hpp"
 #include "gopreflight/webhook/mutate.hpp"
-#include "gopreflight/webhook/pod_views.hpp"
+#include "gopreflight/webhook/pod_decode.hpp"
 #include "gopreflight/webhook/policy.hpp"
 #include "gopreflight/webhook/rules.hpp"
 
@@ -25,151 +26,38 @@ constexpr std::size_t kMaxWarnings = 20;         ///< the API server truncates l
 constexpr std::size_t kMaxWarningBytes = 512;
 constexpr std::size_t kMaxAudits = 20;
 constexpr std::size_t kMaxAuditBytes = 1024;
-bool one_of(std::string_view key, std::initializer_list<std::string_view> keys) {
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
-}
-
-/// A fixed set of member names, looked up by a (length, first, last byte) signature before any
-/// byte comparison: the filter asks about every member of every Pod spec and container.
-template <std::size_t N>
-class KeySet {
- public:
-  constexpr explicit KeySet(std::array<std::string_view, N> keys) : keys_(keys) {
-    for (std::size_t i = 0; i < N; ++i) sigs_[i] = sig(keys_[i]);
-  }
-  bool contains(std::string_view key) const {
-    const std::uint32_t s = sig(key);
-    for (std::size_t i = 0; i < N; ++i) {
-      if (sigs_[i] == s && keys_[i] == key) return true;
-    }
-    return false;
-  }
-
- private:
-  static constexpr std::uint32_t sig(std::string_view k) {
-    if (k.empty()) return 0;
-    return (static_cast<std::uint32_t>(k.size()) << 16) | (static_cast<std::uint32_t>(static_cast<unsigned char>(k.front())) << 8) |
-           static_cast<std::uint32_t>(static_cast<unsigned char>(k.back()));
-  }
-  std::array<std::string_view, N> keys_;
-  std::array<std::uint32_t, N> sigs_{};
+/// Internal form of RequestInfo, with the old object as read.
+struct Request {
+  std::string_view operation = "CREATE";
+  std::string_view username;
+  std::string_view ns;
+  std::string_view sub_resource;
+  std::optional<JsonValue> old_object;
 };
 
-/// Pod spec members no rule or shape check reads.
-constexpr KeySet<22> kUnreadPodSpec({"affinity", "tolerations", "topologySpreadConstraints", "nodeSelector",
-                                     "dnsConfig", "dnsPolicy", "schedulerName", "priorityClassName",
-                                     "imagePullSecrets", "readinessGates", "serviceAccountName", "serviceAccount",
-                                     "automountServiceAccountToken", "terminationGracePeriodSeconds",
-                                     "enableServiceLinks", "preemptionPolicy", "overhead", "nodeName", "hostname",
-                                     "subdomain", "setHostnameAsFQDN", "shareProcessNamespace"});
-/// Container members no rule or shape check reads.
-constexpr KeySet<12> kUnreadContainer({"args", "command", "volumeMounts", "volumeDevices", "terminationMessagePath",
-                                       "terminationMessagePolicy", "imagePullPolicy", "workingDir", "stdin",
-                                       "stdinOnce", "tty", "resizePolicy"});
-
-/*
- * What /validate builds of a review, besides leaving out managedFields everywhere.
- * Always left out: request members decode_admission_request does not read (requestKind,
- * requestResource, requestSubResource, options, userInfo groups/extra/uid), object and oldObject
- * status, and the workload-only members of object.spec (selector, strategy, updateStrategy,
- * volumeClaimTemplates). Nothing reads them, in any operation.
- * Left out only once request.operation has been read as CREATE ("lean"): Pod spec and container
- * members no rule or shape check reads (scheduling, DNS, service account, args, volumeMounts...).
- * An UPDATE compares old and new Pod templates and ephemeral containers whole, so it must have
- * them whole: if lean skipping happened and the review's operation turns out not to be CREATE
- * (duplicate keys, odd member order), the engine reads the review again without it.
- * Adding a rule that reads one of these members means removing it from the lists below.
- */
-class ReviewFilter final : public JsonFilter {
- public:
-  explicit ReviewFilter(bool allow_lean) : allow_lean_(allow_lean) {}
-  bool lean_used() const { return lean_used_; }
-
-  int member(int parent, std::string_view key) override {
-    switch (parent) {
-      case kRoot: return key == "request" ? kRequest : kKeepAll;
-      case kRequest:
-        if (key == "operation") return kOperation;
-        if (key == "userInfo") return kUserInfo;
-        if (key == "object") return kObject;
-        if (key == "oldObject") return kOldObject;
-        return one_of(key, {"requestKind", "requestResource", "requestSubResource", "options"}) ? kSkip : kKeepAll;
-      case kUserInfo: return one_of(key, {"groups", "extra", "uid"}) ? kSkip : kKeepAll;
-      case kObject:
-        if (key == "spec") return kObjectSpec;
-        if (key == "template") return kTemplate;  // PodTemplate
-        return key == "status" ? kSkip : kKeepAll;
-      case kOldObject: return key == "status" ? kSkip : kKeepAll;
-      case kObjectSpec:  // a Pod's spec, or a workload's spec around its Pod template
-        if (key == "template") return kTemplate;
-        if (key == "jobTemplate") return kJobTemplate;
-        if (one_of(key, {"selector", "strategy", "updateStrategy", "volumeClaimTemplates"})) return kSkip;
-        return pod_spec_member(key);
-      case kTemplate: return key == "spec" ? kPodSpec : kKeepAll;
-      case kJobTemplate: return key == "spec" ? kJobSpec : kKeepAll;
-      case kJobSpec: return key == "template" ? kTemplate : kKeepAll;
-      case kPodSpec: return pod_spec_member(key);
-      case kContainer: return lean(kUnreadContainer.contains(key));
-      default: return kKeepAll;
-    }
-  }
-  int element(int parent) override { return parent == kContainers ? kContainer : kKeepAll; }
-  void string_value(int state, std::string_view value) override {
-    if (state == kOperation) create_ = value == "CREATE";
-  }
-
- private:
-  enum State : int {
-    kRoot = 0, kRequest, kOperation, kUserInfo, kObject, kOldObject, kObjectSpec, kTemplate,
-    kJobTemplate, kJobSpec, kPodSpec, kContainers, kContainer
-  };
-
-  int pod_spec_member(std::string_view key) {
-    if (key == "containers" || key == "initContainers" || key == "ephemeralContainers") return kContainers;
-    return lean(kUnreadPodSpec.contains(key));
-  }
-  /// kSkip for an unread member once the review is known to be a CREATE.
-  int lean(bool unread) {
-    if (!unread) return kKeepAll;
-    if (!allow_lean_ || !create_) return kKeepAll;
-    lean_used_ = true;
-    return kSkip;
-  }
-
-  bool allow_lean_;
-  bool create_ = false;
-  bool lean_used_ = false;
-};
-
-const std::string* string_member(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
+std::optional<JsonValue> member(std::optional<JsonValue> obj, std::string_view key) {
+  if (!obj || obj->type() != simdjson::dom::element_type::OBJECT) return std::nullopt;
+  auto r = obj->at_key(key);
+  if (r.error() || r.value_unsafe().type() == simdjson::dom::element_type::NULL_VALUE) return std::nullopt;
+  return r.value_unsafe();
 }
 
-/// The regular, init and ephemeral containers of a Pod spec (may be null or wrongly typed).
-const json* list_of(const json* spec, const char* key) {
-  if (spec == nullptr || !spec->is_object()) return nullptr;
-  auto it = spec->find(key);
-  return it != spec->end() && it->is_array() ? &*it : nullptr;
+std::string string_of(std::optional<JsonValue> v) {
+  return v && v->type() == simdjson::dom::element_type::STRING ? std::string(std::string_view(*v)) : std::string();
 }
 
-std::string annotation(const json* metadata, const char* key) {
-  if (metadata == nullptr || !metadata->is_object()) return "";
-  auto a = metadata->find("annotations");
-  if (a == metadata->end() || !a->is_object()) return "";
-  const auto* v = string_member(*a, key);
-  return v != nullptr ? *v : "";
+/// The regular, init and ephemeral containers of a Pod spec (may be absent or wrongly typed).
+std::optional<simdjson::dom::array> list_of(std::optional<JsonValue> spec, std::string_view key) {
+  auto v = member(spec, key);
+  if (!v || v->type() != simdjson::dom::element_type::ARRAY) return std::nullopt;
+  return simdjson::dom::array(*v);
 }
 
-std::string image_of(const json& c) {
-  const auto* v = string_member(c, "image");
-  return v != nullptr ? *v : "";
+std::string annotation(std::optional<JsonValue> metadata, std::string_view key) {
+  return string_of(member(member(metadata, "annotations"), key));
 }
-std::string name_of(const json& c) {
-  const auto* v = string_member(c, "name");
-  return v != nullptr ? *v : "";
-}
+
+std::string name_of(JsonValue c) { return string_of(member(c, "name")); }
 
 /*
  * Which Pod UPDATEs are judged, as Pod Security Admission decides it (isSignificantPodUpdate):
@@ -179,33 +67,35 @@ std::string name_of(const json& c) {
  * annotation changes, or an ephemeral container is added or changed; otherwise it is allowed
  * unjudged (labels, annotations, finalizers, status, ...).
  */
-bool significant_pod_update(const json& pod, const json& old_pod) {
-  const json* md = pod.is_object() && pod.contains("metadata") ? &pod["metadata"] : nullptr;
-  const json* old_md = old_pod.is_object() && old_pod.contains("metadata") ? &old_pod["metadata"] : nullptr;
-  const char* kPodSeccomp = "seccomp.security.alpha.kubernetes.io/pod";
+bool significant_pod_update(JsonValue pod, JsonValue old_pod) {
+  const auto md = member(pod, "metadata");
+  const auto old_md = member(old_pod, "metadata");
+  constexpr std::string_view kPodSeccomp = "seccomp.security.alpha.kubernetes.io/pod";
   if (annotation(md, kPodSeccomp) != annotation(old_md, kPodSeccomp)) return true;
-  const json* spec = pod.is_object() && pod.contains("spec") ? &pod["spec"] : nullptr;
-  const json* old_spec = old_pod.is_object() && old_pod.contains("spec") ? &old_pod["spec"] : nullptr;
-  for (const char* list : {"containers", "initContainers"}) {
-    const json* a = list_of(spec, list);
-    const json* b = list_of(old_spec, list);
-    const std::size_t na = a != nullptr ? a->size() : 0, nb = b != nullptr ? b->size() : 0;
+  const auto spec = member(pod, "spec");
+  const auto old_spec = member(old_pod, "spec");
+  for (std::string_view list : {"containers", "initContainers"}) {
+    const auto a = list_of(spec, list);
+    const auto b = list_of(old_spec, list);
+    const std::size_t na = a ? a->size() : 0, nb = b ? b->size() : 0;
     if (na != nb) return true;
-    for (std::size_t i = 0; i < na; ++i) {
-      if (image_of((*a)[i]) != image_of((*b)[i])) return true;
-      const std::string key = "container.seccomp.security.alpha.kubernetes.io/" + name_of((*a)[i]);
-      if (annotation(md, key.c_str()) != annotation(old_md, key.c_str())) return true;
+    if (na == 0) continue;
+    auto ib = b->begin();
+    for (auto ia = a->begin(); ia != a->end(); ++ia, ++ib) {
+      if (string_of(member(*ia, "image")) != string_of(member(*ib, "image"))) return true;
+      const std::string key = "container.seccomp.security.alpha.kubernetes.io/" + name_of(*ia);
+      if (annotation(md, key) != annotation(old_md, key)) return true;
     }
   }
-  const json* eph = list_of(spec, "ephemeralContainers");
-  const json* old_eph = list_of(old_spec, "ephemeralContainers");
-  if (eph != nullptr) {
-    for (const auto& c : *eph) {
+  const auto eph = list_of(spec, "ephemeralContainers");
+  const auto old_eph = list_of(old_spec, "ephemeralContainers");
+  if (eph) {
+    for (auto c : *eph) {
       bool same = false;
-      if (old_eph != nullptr) {
-        for (const auto& oc : *old_eph) {
+      if (old_eph) {
+        for (auto oc : *old_eph) {
           if (name_of(oc) == name_of(c)) {
-            same = oc == c;
+            same = json_equal(oc, c);
             break;
           }
         }
@@ -217,26 +107,35 @@ bool significant_pod_update(const json& pod, const json& old_pod) {
 }
 
 /// Field paths of the ephemeral containers that are new or changed compared with the old Pod.
-std::vector<std::string> changed_ephemeral_paths(const PodView& view, const json* old_pod) {
+std::vector<std::string> changed_ephemeral_paths(const DecodedPod& pod, std::optional<JsonValue> old_pod) {
   std::vector<std::string> out;
-  const json* eph = list_of(view.spec, "ephemeralContainers");
-  if (eph == nullptr) return out;
-  const json* old_spec =
-      old_pod != nullptr && old_pod->is_object() && old_pod->contains("spec") ? &(*old_pod)["spec"] : nullptr;
-  const json* old_eph = list_of(old_spec, "ephemeralContainers");
-  for (std::size_t i = 0; i < eph->size(); ++i) {
+  const auto eph = list_of(pod.spec, "ephemeralContainers");
+  if (!eph) return out;
+  const auto old_eph = list_of(member(old_pod, "spec"), "ephemeralContainers");
+  std::size_t i = 0;
+  for (auto c : *eph) {
     bool same = false;
-    if (old_eph != nullptr) {
-      for (const auto& oc : *old_eph) {
-        if (name_of(oc) == name_of((*eph)[i])) {
-          same = oc == (*eph)[i];
+    if (old_eph) {
+      for (auto oc : *old_eph) {
+        if (name_of(oc) == name_of(c)) {
+          same = json_equal(oc, c);
           break;
         }
       }
     }
-    if (!same) out.push_back(view.spec_path + ".ephemeralContainers[" + std::to_string(i) + "]");
+    if (!same) out.push_back(pod.view.spec_path + ".ephemeralContainers[" + std::to_string(i) + "]");
+    ++i;
   }
   return out;
+}
+
+/// Both present and equal, or both absent (an absent metadata equals an empty one).
+bool same_part(std::optional<JsonValue> a, std::optional<JsonValue> b) {
+  const auto empty = [](const std::optional<JsonValue>& v) {
+    return !v || (v->type() == simdjson::dom::element_type::OBJECT && simdjson::dom::object(*v).size() == 0);
+  };
+  if (!a || !b) return empty(a) && empty(b);
+  return json_equal(*a, *b);
 }
 
 bool path_under(const std::string& path, const std::string& prefix) {
@@ -264,53 +163,77 @@ void run_rules(const Policy& p, const PodView& view, std::string_view ns, rules:
   if (p.init_check) rules::init_check(view, *p.init_check, ns, out);
 }
 
+/// Sets the field paths and indexes of a container list after an insertion.
+void renumber(std::vector<Container>& list, const std::string& spec_path, std::string_view name) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    list[i].index = i;
+    list[i].path = spec_path + "." + std::string(name) + "[" + std::to_string(i) + "]";
+  }
+}
+
+/// Applies /mutate's patch to the model. The patch only ever adds env entries to containers and
+/// the init container (build_patch); anything else is refused (false), never guessed.
+bool apply_patch(const json& patch, PodView& pod) {
+  auto& spec = pod.spec;
+  for (const auto& op : patch) {
+    const std::string& path = op.at("path").get_ref<const std::string&>();
+    const json& value = op.at("value");
+    if (op.at("op") != "add") return false;
+    if (path.rfind("/spec/initContainers", 0) == 0) {
+      const std::string rest = path.substr(std::string_view("/spec/initContainers").size());
+      const json& c = rest.empty() ? value.at(0) : value;
+      std::size_t at = spec.init_containers.size();
+      if (rest.size() > 1 && rest != "/-") at = std::stoul(rest.substr(1));
+      if (at > spec.init_containers.size()) return false;
+      auto decoded = decode_container_json(c, "", "initContainers", at);
+      if (!decoded) return false;
+      spec.init_containers.insert(spec.init_containers.begin() + static_cast<std::ptrdiff_t>(at), std::move(*decoded));
+      spec.has_init_containers = true;
+      renumber(spec.init_containers, pod.spec_path, "initContainers");
+    } else if (path.rfind("/spec/containers/", 0) == 0) {
+      const std::size_t idx = std::stoul(path.substr(std::string_view("/spec/containers/").size()));
+      auto it = std::find_if(spec.containers.begin(), spec.containers.end(),
+                             [&](const Container& c) { return c.index == idx; });
+      if (it == spec.containers.end()) return false;
+      const auto add = [&](const json& e) {
+        it->env.push_back({e.at("name").get<std::string>(), e.at("value").get<std::string>(), {}});
+      };
+      if (path.ends_with("/env")) {
+        for (const auto& e : value) add(e);
+      } else {
+        add(value);
+      }
+      it->has_env = true;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 /// A workload's Pod template as /mutate will make its Pods (the init container, and Go env with
 /// setGoEnv), so the template gets exactly its Pods' verdict: a workload is never admitted whose
 /// Pods are then refused (e.g. for the injected container under a securityContext rule). False
 /// when /mutate leaves the Pods alone (mutate::injection_plan, the decision /mutate takes).
-[[gnu::noinline]] bool as_mutated(const Policy& policy, const PodView& view, std::string_view ns, json& pod,
-                                   PodView& out) {
-  if (!mutate::injection_plan(view.metadata, view.spec, ns, policy.injection).inject) return false;
+[[gnu::noinline]] bool as_mutated(const Policy& policy, const PodView& view, std::string_view ns, PodView& out) {
+  if (!mutate::injection_plan(view, ns, policy.injection).inject) return false;
   const Injection inj = mutate::effective_injection(policy);
-  pod = json::object();
-  pod["metadata"] = *view.metadata;
-  pod["spec"] = *view.spec;
-  const mutate::PatchResult r = mutate::build_patch(pod, ns, inj);
+  const mutate::PatchResult r = mutate::build_patch(view, ns, inj);
   if (!r.error.empty() || r.patch.empty()) return false;
-  pod = pod.patch(r.patch);
-  out.metadata = &pod["metadata"];
-  out.spec = &pod["spec"];
-  out.metadata_path = view.metadata_path;
-  out.spec_path = view.spec_path;
-  return true;
+  out = view;
+  return apply_patch(r.patch, out);
 }
 
-ObjectDecision decide(const Policy& policy, const json& object, std::string_view kind, const RequestInfo& info) {
+ObjectDecision decide(const Policy& policy, JsonValue object, std::string_view kind, const Request& info) {
   ObjectDecision d;
   d.kind = std::string(kind);
-  if (!object.is_object()) {
-    d.error = "object: expected an object, found " + std::string(json_type_name(object));
+  auto header = decode_object_header(object);
+  if (!header) {
+    d.error = header.error();
     return d;
   }
-  if (auto md = object.find("metadata"); md != object.end() && !md->is_null()) {
-    if (!md->is_object()) {
-      d.error = "metadata: expected an object, found " + std::string(json_type_name(*md));
-      return d;
-    }
-    for (const char* key : {"name", "generateName", "namespace"}) {
-      auto it = md->find(key);
-      if (it != md->end() && !it->is_null() && !it->is_string()) {
-        d.error = std::string("metadata.") + key + ": expected a string, found " + std::string(json_type_name(*it));
-        return d;
-      }
-    }
-    if (const auto* n = string_member(*md, "name")) d.name = *n;
-    if (d.name.empty()) {
-      if (const auto* g = string_member(*md, "generateName")) d.name = *g + "*";
-    }
-    if (const auto* n = string_member(*md, "namespace")) d.ns = *n;
-  }
-  if (d.ns.empty()) d.ns = info.ns;
+  d.name = std::move(header->name);
+  d.ns = header->ns.empty() ? std::string(info.ns) : std::move(header->ns);
 
   if (info.operation == "DELETE" || info.operation == "CONNECT") {
     d.allowed = true;
@@ -324,27 +247,23 @@ ObjectDecision decide(const Policy& policy, const json& object, std::string_view
     d.allowed = true;
     return d;
   }
-  auto extracted = extract_pod_view(object, kind);
-  if (!extracted) {
-    d.error = extracted.error;
+  auto decoded = decode_pod(object, kind);
+  if (!decoded) {
+    d.error = decoded.error();
     return d;
   }
-  const PodView& view = extracted->view;
-  if (view.spec == nullptr) {  // a ReplicationController without a template: nothing to judge
+  const PodView& view = decoded->view;
+  if (!view.has_spec) {  // a ReplicationController without a template: nothing to judge
     d.allowed = true;
-    return d;
-  }
-  if (auto shape = check_pod_shape(view); !shape.empty()) {
-    d.error = std::move(shape);
     return d;
   }
   // Exemptions, as PSA has them: namespace, requesting user, runtimeClassName.
   if (contains(policy.exemptions.namespaces, d.ns)) {
     d.exempt_reason = "namespace " + d.ns;
   } else if (!info.username.empty() && contains(policy.exemptions.usernames, info.username)) {
-    d.exempt_reason = "username " + info.username;
-  } else if (const auto* rc = string_member(*view.spec, "runtimeClassName");
-             rc != nullptr && contains(policy.exemptions.runtime_classes, *rc)) {
+    d.exempt_reason = "username " + std::string(info.username);
+  } else if (const auto& rc = view.spec.runtime_class_name;
+             rc && contains(policy.exemptions.runtime_classes, *rc)) {
     d.exempt_reason = "runtimeClassName " + *rc;
   }
   if (!d.exempt_reason.empty()) {
@@ -353,13 +272,14 @@ ObjectDecision decide(const Policy& policy, const json& object, std::string_view
   }
 
   // UPDATE: judge only what can change.
-  const bool update = info.operation == "UPDATE" && info.old_object != nullptr && info.old_object->is_object();
+  const bool update = info.operation == "UPDATE" && info.old_object &&
+                      info.old_object->type() == simdjson::dom::element_type::OBJECT;
   std::vector<std::string> only_paths;  // non-empty: keep findings under these paths only
   bool only_go = false;
   bool drop_sysctls = false;
   if (update && is_pod) {
     if (info.sub_resource == "ephemeralcontainers") {
-      only_paths = changed_ephemeral_paths(view, info.old_object);
+      only_paths = changed_ephemeral_paths(*decoded, info.old_object);
       if (only_paths.empty()) {
         d.allowed = true;
         return d;
@@ -371,32 +291,26 @@ ObjectDecision decide(const Policy& policy, const json& object, std::string_view
       return d;
     }
     drop_sysctls = true;  // sysctls of a running Pod cannot change: never re-deny them
-  } else if (update && extracted->is_template) {
-    auto old = extract_pod_view(*info.old_object, kind);
-    if (old && old->view.spec != nullptr && *old->view.spec == *view.spec &&
-        *old->view.metadata == *view.metadata) {
+  } else if (update && decoded->is_template) {
+    auto old = decode_pod(*info.old_object, kind);
+    if (old && old->view.has_spec && same_part(old->spec, decoded->spec) &&
+        same_part(old->metadata, decoded->metadata)) {
       d.allowed = true;  // the Pod template did not change: no new Pod differs from the old ones
       return d;
     }
   } else if (is_pod && info.sub_resource == "ephemeralcontainers") {
-    only_paths = changed_ephemeral_paths(view, nullptr);
+    only_paths = changed_ephemeral_paths(*decoded, std::nullopt);
   } else if (is_pod && info.sub_resource == "resize") {
     only_go = true;
   }
 
   rules::Findings findings;
-  try {
-    if (extracted->is_template && policy.injection.enabled) {  // else nothing is injected: no copies
-      json mutated_pod;
-      PodView mutated_view;
-      const bool mutated = as_mutated(policy, view, d.ns, mutated_pod, mutated_view);
-      run_rules(policy, mutated ? mutated_view : view, d.ns, findings);
-    } else {
-      run_rules(policy, view, d.ns, findings);
-    }
-  } catch (const std::exception& e) {  // a rule met a shape check_pod_shape let through
-    d.error = std::string("evaluating the Pod: ") + e.what();
-    return d;
+  if (decoded->is_template && policy.injection.enabled) {  // else nothing is injected: no copies
+    PodView mutated_view;
+    const bool mutated = as_mutated(policy, view, d.ns, mutated_view);
+    run_rules(policy, mutated ? mutated_view : view, d.ns, findings);
+  } else {
+    run_rules(policy, view, d.ns, findings);
   }
   for (auto& f : findings) {
     if (drop_sysctls && is_sysctl_finding(f)) continue;
@@ -497,14 +411,33 @@ ObjectDecision Engine::evaluate_object(const nlohmann::json& object, const Reque
   try {
     std::string kind;
     if (object.is_object()) {
-      if (const auto* k = string_member(object, "kind")) kind = *k;
+      if (auto k = object.find("kind"); k != object.end() && k->is_string()) kind = k->get<std::string>();
     }
     if (kind.empty()) {
       ObjectDecision d;
       d.error = object.is_object() ? "kind: missing or not a string" : "object: expected a JSON object";
       return d;
     }
-    return decide(*policy_, object, kind, info);
+    // The same decoder as /validate, on the object's JSON text.
+    const auto text = [](const nlohmann::json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
+    auto doc = JsonDocument::read(text(object));
+    if (!doc) {
+      ObjectDecision d;
+      d.kind = kind;
+      d.error = doc.error();
+      return d;
+    }
+    Result<std::unique_ptr<JsonDocument>> old_doc = fail("");
+    Request req;
+    req.operation = info.operation;
+    req.username = info.username;
+    req.ns = info.ns;
+    req.sub_resource = info.sub_resource;
+    if (info.old_object != nullptr) {
+      old_doc = JsonDocument::read(text(*info.old_object));
+      if (old_doc) req.old_object = (*old_doc)->root();
+    }
+    return decide(*policy_, (*doc)->root(), kind, req);
   } catch (const std::exception& e) {
     ObjectDecision d;
     d.error = std::string("evaluating the object: ") + e.what();
@@ -515,48 +448,37 @@ ObjectDecision Engine::evaluate_object(const nlohmann::json& object, const Reque
 ReviewOutcome Engine::validate(std::string_view body) const {
   ReviewOutcome out;
   try {
-    // One reading step with /mutate (read_admission_review); what no rule reads is checked but
-    // not built (ReviewFilter).
-    json tree;
-    struct Release {  // the review's tree is freed depth first (see release_json)
-      json& v;
-      ~Release() { release_json(v); }
-    } release{tree};
-    ReviewFilter filter(true);
-    auto req = read_admission_review(body, tree, &filter);
-    if (req && filter.lean_used() && req->operation != "CREATE") {
-      ReviewFilter whole(false);  // not a CREATE after all: UPDATE compares whole Pod templates
-      release_json(tree);
-      req = read_admission_review(body, tree, &whole);
-    }
-    if (!req) return bad_request(out, req.error);
-    out.uid = req->uid;
-    out.kind = req->kind;
-    out.ns = req->ns;
-    out.name = req->name;
-    out.user = req->username;
-    out.operation = req->operation;
+    // One reading step with /mutate (read_admission_review).
+    auto review = read_admission_review(body);
+    if (!review) return bad_request(out, review.error());
+    const AdmissionRequest& req = review->request;
+    out.uid = req.uid;
+    out.kind = req.kind;
+    out.ns = req.ns;
+    out.name = req.name;
+    out.user = req.username;
+    out.operation = req.operation;
 
     ObjectDecision d;
-    if (req->operation == "DELETE" || req->operation == "CONNECT") {
+    if (req.operation == "DELETE" || req.operation == "CONNECT") {
       d.allowed = true;
-    } else if (!req->sub_resource.empty() &&
-               !(req->kind == "Pod" && (req->sub_resource == "ephemeralcontainers" || req->sub_resource == "resize"))) {
+    } else if (!req.sub_resource.empty() &&
+               !(req.kind == "Pod" && (req.sub_resource == "ephemeralcontainers" || req.sub_resource == "resize"))) {
       d.allowed = true;
     } else {
-      if (!is_pod_kind(req->kind)) {
-        return bad_request(out, "AdmissionReview.request.kind.kind: \"" + printable(req->kind, 128) +
+      if (!is_pod_kind(req.kind)) {
+        return bad_request(out, "AdmissionReview.request.kind.kind: \"" + printable(req.kind, 128) +
                                     "\" is not a kind this webhook judges (Pod, Deployment, ReplicaSet, StatefulSet, "
                                     "DaemonSet, Job, CronJob, ReplicationController, PodTemplate)");
       }
-      if (req->object == nullptr) return bad_request(out, "AdmissionReview.request.object: missing");
-      RequestInfo info;  // req's copies are not needed after this (out has its own)
-      info.operation = std::move(req.value->operation);
-      info.username = std::move(req.value->username);
-      info.ns = std::move(req.value->ns);
-      info.sub_resource = std::move(req.value->sub_resource);
-      info.old_object = req->old_object;
-      d = decide(*policy_, *req->object, req->kind, info);
+      if (!req.object) return bad_request(out, "AdmissionReview.request.object: missing");
+      Request info;
+      info.operation = req.operation;
+      info.username = req.username;
+      info.ns = req.ns;
+      info.sub_resource = req.sub_resource;
+      info.old_object = req.old_object;
+      d = decide(*policy_, *req.object, req.kind, info);
       if (!d.error.empty()) return bad_request(out, "AdmissionReview.request.object: " + d.error);
     }
     if (out.name.empty()) out.name = d.name;
@@ -567,7 +489,7 @@ ReviewOutcome Engine::validate(std::string_view body) const {
         if (!contains(out.rules_hit, f.rule)) out.rules_hit.push_back(f.rule);
       }
     }
-    out.body = encode_admission_response(req->api_version, req->uid, a);
+    out.body = encode_admission_response(req.api_version, req.uid, a);
     out.http_status = 200;
     return out;
   } catch (const std::exception& e) {

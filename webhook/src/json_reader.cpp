@@ -55,13 +55,12 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 
 class Reader {
  public:
-  Reader(std::string_view text, std::size_t max_depth, std::span<const std::string_view> skip, JsonFilter* filter)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth), skip_(skip),
-        filter_(filter) {}
+  Reader(std::string_view text, std::size_t max_depth, std::span<const std::string_view> skip)
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth), skip_(skip) {}
 
   bool document(json& out) {
     if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;  // as nlohmann: a BOM is skipped
-    if (!value(&out, 0, filter_ != nullptr ? 0 : JsonFilter::kKeepAll)) return false;
+    if (!value(&out, 0)) return false;
     skip_space();
     if (p_ != end_) return fail("found " + describe() + " after the end of the JSON value");
     return true;
@@ -104,22 +103,19 @@ class Reader {
   }
 
   /// One value into *out; with Keep false the value is checked exactly the same way (same errors,
-  /// same nesting limit) but nothing is built, and out is unused. `state` is the filter's state
-  /// for this value (JsonFilter::kKeepAll: build all of it without asking).
+  /// same nesting limit) but nothing is built, and out is unused.
   template <bool Keep = true>
-  bool value(json* out, std::size_t depth, int state = JsonFilter::kKeepAll) {
+  bool value(json* out, std::size_t depth) {
     skip_space();
     if (p_ >= end_) return fail("expected a value, found the end of the input");
     switch (*p_) {
-      case '{': return object<Keep>(out, depth + 1, state);
-      case '[': return array<Keep>(out, depth + 1, state);
+      case '{': return object<Keep>(out, depth + 1);
+      case '[': return array<Keep>(out, depth + 1);
       case '"':
         if constexpr (Keep) {
           *out = json::string_t();
           auto& text = *out->get_ptr<json::string_t*>();
-          if (!string(text)) return false;
-          if (state >= 0) filter_->string_value(state, text);
-          return true;
+          return string(text);
         } else {
           return skip_string();
         }
@@ -154,7 +150,7 @@ class Reader {
   }
 
   template <bool Keep>
-  bool object(json* out, std::size_t depth, int state) {
+  bool object(json* out, std::size_t depth) {
     if (!enter(depth)) return false;
     ++p_;
     json::object_t* members = nullptr;
@@ -181,14 +177,13 @@ class Reader {
       if (p_ >= end_ || *p_ != ':') return fail("expected ':' after an object key, found " + describe());
       ++p_;
       if constexpr (Keep) {
-        const int child = state == JsonFilter::kKeepAll ? JsonFilter::kKeepAll : filter_->member(state, key);
-        if (child == JsonFilter::kSkip || skipped(key)) {
+        if (skipped(key)) {
           if (!value<false>(nullptr, depth)) return false;  // every occurrence is skipped: nothing to replace
         } else {
           // The last of duplicate keys wins, as in nlohmann::json::parse.
           auto [it, inserted] = members->try_emplace(std::move(key));
           if (!inserted) it->second = json();
-          if (!value(&it->second, depth, child)) return false;
+          if (!value(&it->second, depth)) return false;
         }
       } else if (!value<false>(nullptr, depth)) {
         return false;
@@ -207,15 +202,13 @@ class Reader {
   }
 
   template <bool Keep>
-  bool array(json* out, std::size_t depth, int state) {
+  bool array(json* out, std::size_t depth) {
     if (!enter(depth)) return false;
     ++p_;
     json::array_t* items = nullptr;
-    int child = JsonFilter::kKeepAll;
     if constexpr (Keep) {
       *out = json(json::value_t::array);
       items = out->get_ptr<json::array_t*>();
-      if (state != JsonFilter::kKeepAll) child = filter_->element(state);
     }
     skip_space();
     if (p_ < end_ && *p_ == ']') {
@@ -227,7 +220,7 @@ class Reader {
         // Arrays in reviews are mostly short: room for four up front saves the 1-2-4 regrowths.
         if (items->empty()) items->reserve(4);
         items->emplace_back();
-        if (!value(&items->back(), depth, child)) return false;
+        if (!value(&items->back(), depth)) return false;
       } else if (!value<false>(nullptr, depth)) {
         return false;
       }
@@ -435,7 +428,6 @@ class Reader {
   const char* end_;
   std::size_t max_depth_;
   std::span<const std::string_view> skip_;
-  JsonFilter* filter_;  ///< null: no filter, every state is kKeepAll
   std::string scratch_;  ///< decoded escapes of skipped strings
   std::string error_;
   const char* error_at_ = nullptr;
@@ -444,22 +436,12 @@ class Reader {
 
 }  // namespace
 
-Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth,
+Result<nlohmann::json> read_json(std::string_view text, std::size_t max_depth,
                                  std::span<const std::string_view> skip_members) {
-  return read_json(text, max_depth, skip_members, nullptr);
-}
-
-Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth,
-                                 std::span<const std::string_view> skip_members, JsonFilter* filter) {
-  Parsed<json> out;
-  Reader r(text, max_depth, skip_members, filter);
+  Reader r(text, max_depth, skip_members);
   json v;
-  if (!r.document(v)) {
-    out.error = r.error();
-    return out;
-  }
-  out.value = std::move(v);
-  return out;
+  if (!r.document(v)) return fail(r.error());
+  return v;
 }
 
 void release_json(nlohmann::json& v) noexcept {

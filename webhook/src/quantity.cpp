@@ -75,24 +75,18 @@ bool interpret_suffix(std::string_view suf, std::int64_t& exp10, int& exp2, std:
 }
 
 /// sign * mantissa * 2^exp2 * 10^e rounded up away from zero, or an error when it overflows int64.
-Parsed<std::int64_t> scaled(const Quantity& q, std::int64_t e) {
-  Parsed<std::int64_t> out;
-  if (q.mantissa == 0) {
-    out.value = 0;
-    return out;
-  }
+Result<std::int64_t> scaled(const Quantity& q, std::int64_t e) {
+  if (q.mantissa == 0) return std::int64_t{0};
   u128 num = static_cast<u128>(q.mantissa) << q.exp2;  // < 2^124
   const u128 limit = static_cast<u128>(kInt64Max);
   if (e >= 0) {
     if (num > limit) {
-      out.error = "value does not fit in a 64-bit integer";
-      return out;
+      return fail("value does not fit in a 64-bit integer");
     }
     for (std::int64_t i = 0; i < e; ++i) {
       num *= 10;
       if (num > limit) {
-        out.error = "value does not fit in a 64-bit integer";
-        return out;
+        return fail("value does not fit in a 64-bit integer");
       }
     }
   } else if (-e >= 38) {
@@ -104,26 +98,20 @@ Parsed<std::int64_t> scaled(const Quantity& q, std::int64_t e) {
     num /= den;
     if (rem != 0) ++num;
     if (num > limit) {
-      out.error = "value does not fit in a 64-bit integer";
-      return out;
+      return fail("value does not fit in a 64-bit integer");
     }
   }
   const auto v = static_cast<std::int64_t>(num);
-  out.value = q.negative ? -v : v;
-  return out;
+  return q.negative ? -v : v;
 }
 
 }  // namespace
 
-Parsed<std::int64_t> Quantity::value() const { return scaled(*this, exp10); }
-Parsed<std::int64_t> Quantity::milli_value() const { return scaled(*this, exp10 + 3); }
+Result<std::int64_t> Quantity::value() const { return scaled(*this, exp10); }
+Result<std::int64_t> Quantity::milli_value() const { return scaled(*this, exp10 + 3); }
 
-Parsed<Quantity> parse_quantity(std::string_view s) {
-  Parsed<Quantity> out;
-  if (s.empty()) {
-    out.error = "empty quantity";
-    return out;
-  }
+Result<Quantity> parse_quantity(std::string_view s) {
+  if (s.empty()) return fail("empty quantity");
   Quantity q;
   std::size_t pos = 0;
   if (s[0] == '+' || s[0] == '-') {
@@ -140,13 +128,12 @@ Parsed<Quantity> parse_quantity(std::string_view s) {
     frac_part = s.substr(frac_start, pos - frac_start);
   }
   if (int_part.empty() && frac_part.empty()) {
-    out.error = "\"" + std::string(s) + "\" has no digits (expected a number such as 512Mi, 500m or 2)";
-    return out;
+    return fail("\"" + std::string(s) + "\" has no digits (expected a number such as 512Mi, 500m or 2)");
   }
   std::int64_t suffix_exp10 = 0;
-  if (!interpret_suffix(s.substr(pos), suffix_exp10, q.exp2, out.error)) {
-    out.error = "\"" + std::string(s) + "\": " + out.error;
-    return out;
+  std::string error;
+  if (!interpret_suffix(s.substr(pos), suffix_exp10, q.exp2, error)) {
+    return fail("\"" + std::string(s) + "\": " + error);
   }
   // Significant digits: int_part followed by frac_part, without leading and trailing zeros.
   std::string digits;
@@ -157,22 +144,19 @@ Parsed<Quantity> parse_quantity(std::string_view s) {
   std::size_t first = digits.find_first_not_of('0');
   if (first == std::string::npos) {
     q.negative = false;  // -0 is 0
-    out.value = q;
-    return out;
+    return q;
   }
   std::size_t last = digits.find_last_not_of('0');
   exp10 += static_cast<std::int64_t>(digits.size() - 1 - last);
   const std::string_view sig = std::string_view(digits).substr(first, last - first + 1);
   if (sig.size() > static_cast<std::size_t>(kMaxSignificantDigits)) {
-    out.error = "\"" + std::string(s) + "\" has more than 19 significant digits";
-    return out;
+    return fail("\"" + std::string(s) + "\" has more than 19 significant digits");
   }
   std::uint64_t m = 0;
   for (char c : sig) m = m * 10 + static_cast<std::uint64_t>(c - '0');
   q.mantissa = m;
   q.exp10 = exp10 + suffix_exp10;
-  out.value = q;
-  return out;
+  return q;
 }
 
 }  // namespace gopreflight::webhook

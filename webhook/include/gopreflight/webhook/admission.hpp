@@ -7,20 +7,19 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <memory>
+#include <optional>
 
-#include "gopreflight/webhook/parsed.hpp"
+#include "gopreflight/result.hpp"
+#include "gopreflight/webhook/json_document.hpp"
 
 namespace gopreflight::webhook {
-
-inline constexpr std::size_t kMaxJsonDepth = 256;                 ///< read_json refuses deeper bodies
-inline constexpr std::size_t kMaxReviewBytes = 16u * 1024u * 1024u; ///< 16 MiB: above any real review
 
 /// Text made safe to print and to put in JSON: invalid UTF-8 bytes and control characters become
 /// \xNN, at most `max_bytes` bytes (cut on a character boundary, "..." appended when cut).
 std::string printable(std::string_view text, std::size_t max_bytes = 4096);
 
-/// The fields of request that the engine uses. Pointers borrow from the parsed review.
+/// The fields of request that the engine uses. The values borrow from the parsed review.
 struct AdmissionRequest {
   std::string api_version;  ///< admission.k8s.io/v1 or admission.k8s.io/v1beta1
   std::string uid;
@@ -30,22 +29,24 @@ struct AdmissionRequest {
   std::string sub_resource;
   std::string name, ns, operation, username;
   bool dry_run = false;
-  const nlohmann::json* object = nullptr;      ///< null for DELETE
-  const nlohmann::json* old_object = nullptr;  ///< null unless UPDATE/DELETE
+  std::optional<JsonValue> object;      ///< absent for DELETE
+  std::optional<JsonValue> old_object;  ///< absent unless UPDATE/DELETE
 };
 
 /// Reads and type-checks the envelope. Errors name the field: "request.uid: missing".
-Parsed<AdmissionRequest> decode_admission_request(const nlohmann::json& review);
+Result<AdmissionRequest> decode_admission_request(JsonValue review);
 
-class JsonFilter;  // json_reader.hpp
+/// A read review: the document and the request, whose values borrow from it.
+struct AdmissionReview {
+  std::unique_ptr<JsonDocument> document;
+  AdmissionRequest request;
+};
 
-/// The one reading step of /validate and /mutate: the size limit (kMaxReviewBytes), read_json with
-/// the nesting limit (kMaxJsonDepth) and metadata.managedFields checked but not built, `filter`
-/// (may be null) choosing what else is built, then decode_admission_request. `tree` receives the
-/// document (the request's pointers borrow from it; the caller frees it with release_json). The
-/// error is the 400 text, "AdmissionReview..." naming what was wrong.
-Parsed<AdmissionRequest> read_admission_review(std::string_view body, nlohmann::json& tree,
-                                               JsonFilter* filter = nullptr);
+/// The one reading step of /validate and /mutate: the size limit (kMaxReviewBytes), the JSON
+/// document with the nesting limit (kMaxJsonDepth) and no duplicate keys (JsonDocument::read),
+/// then decode_admission_request. The error is the 400 text, "AdmissionReview..." naming what was
+/// wrong.
+Result<AdmissionReview> read_admission_review(std::string_view body);
 
 /// The parts of an AdmissionResponse that the engine decides.
 struct AdmissionAnswer {

@@ -1,7 +1,8 @@
 #pragma once
-/// The JSON reader for request bodies: strict RFC 8259 into nlohmann::json, about three times
-/// faster than nlohmann::json::parse on AdmissionReviews, with a nesting limit built in (no separate
-/// pre-scan) and errors that name the line, column and byte.
+/// A strict RFC 8259 reader into nlohmann::json, with a nesting limit built in and errors that name
+/// the line, column and byte. The engine reads request bodies with JsonDocument (json_document.hpp);
+/// this reader gives the texts of its errors (a refused body is read again here to say where it
+/// is wrong), and reads JSON the engine builds as nlohmann::json.
 ///
 /// For every input it accepts, the value is exactly what nlohmann::json::parse returns (same
 /// number types: unsigned, integer, float; last duplicate key wins; a leading UTF-8 BOM skipped);
@@ -14,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gopreflight/webhook/admission.hpp"
-#include "gopreflight/webhook/parsed.hpp"
+#include "gopreflight/result.hpp"
+#include "gopreflight/webhook/json_document.hpp"
 
 namespace gopreflight::webhook {
 
@@ -23,34 +24,9 @@ namespace gopreflight::webhook {
 /// before anything deeper is built) or "not valid JSON: line L, column C (byte B): what was found".
 ///
 /// Object members named in `skip_members` (at any depth) are checked exactly like the rest, so a
-/// malformed one is still an error, but left out of the value: the engine skips
-/// metadata.managedFields, which it never reads and which is often the largest part of a review.
-Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth = kMaxJsonDepth,
+/// malformed one is still an error, but left out of the value.
+Result<nlohmann::json> read_json(std::string_view text, std::size_t max_depth = kMaxJsonDepth,
                                  std::span<const std::string_view> skip_members = {});
-
-/// Chooses, member by member, which parts of a document read_json builds, for readers that know
-/// where in a document they are (the engine leaves out what no rule reads). States are small
-/// integers the filter defines: the document's top value is in state 0, and a value in state
-/// kKeepAll is built whole without asking. A skipped member is checked exactly as a built one
-/// (same errors, same nesting limit) but left out.
-class JsonFilter {
- public:
-  static constexpr int kSkip = -1;     ///< leave this member out
-  static constexpr int kKeepAll = -2;  ///< build this value and everything in it
-  virtual ~JsonFilter() = default;
-  /// The state of member `key` of an object in state `parent` (>= 0), or kSkip / kKeepAll. Must
-  /// answer the same for the same (parent, key) within one object, so that duplicates of a key
-  /// are all kept (the last wins) or all skipped.
-  virtual int member(int parent, std::string_view key) = 0;
-  /// The state of every element of an array in state `parent` (>= 0).
-  virtual int element(int parent) = 0;
-  /// A string value was read in state `state` (>= 0), before anything after it in the document.
-  virtual void string_value(int state, std::string_view value) = 0;
-};
-
-/// read_json with a filter (null: none). `skip_members` still applies at any depth.
-Parsed<nlohmann::json> read_json(std::string_view text, std::size_t max_depth,
-                                 std::span<const std::string_view> skip_members, JsonFilter* filter);
 
 /// Empties `v` depth first, leaving an empty object or array (scalars are left as they are). Same
 /// result as letting it go out of scope, at about half of nlohmann's cost, which moves every value

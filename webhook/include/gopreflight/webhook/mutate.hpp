@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gopreflight/webhook/pod_view.hpp"
 #include "gopreflight/webhook/policy.hpp"
 
 namespace gopreflight::webhook::mutate {
@@ -28,13 +29,10 @@ struct Selection {
 /// nor on Windows Pods (spec.os.name: windows; gopreflight-check is Linux-only). Otherwise the
 /// opt-in label or annotation (Injection::opt_in_key, label first) decides: "true" selects, "false"
 /// opts out; without it the namespace decides (listed in Injection::namespaces, or "*" listed).
-/// `metadata` and `spec` may be null (read as empty).
-Selection injection_selects(const nlohmann::json* metadata, const nlohmann::json* spec, std::string_view ns,
-                            const Injection& injection);
+Selection injection_selects(const PodView& pod, std::string_view ns, const Injection& injection);
 
-/// injection_selects for a Pod object; `request_namespace` empty = the Pod's metadata.namespace.
-Selection select_pod(const nlohmann::json& pod, std::string_view request_namespace,
-                     const Injection& injection);
+/// The namespace the Pod is created in: `request_namespace`, or when empty its metadata.namespace.
+std::string pod_namespace(const PodView& pod, std::string_view request_namespace);
 
 /// What /mutate does with a Pod, or with the Pods created from a workload's template.
 struct Plan {
@@ -47,8 +45,7 @@ struct Plan {
 /// injection_selects plus what else stops the patch: gopreflight-check already present, no app
 /// container (see app_container_name), unreadable containers. build_patch injects exactly when
 /// `inject` is true, so a template that passes initCheck because of it has Pods that pass too.
-Plan injection_plan(const nlohmann::json* metadata, const nlohmann::json* spec, std::string_view ns,
-                    const Injection& injection);
+Plan injection_plan(const PodView& pod, std::string_view ns, const Injection& injection);
 
 /// The policy's injection section as /mutate applies it: goRuntime's gomemlimitRatio, when that
 /// rule is configured, is the ratio setGoEnv uses.
@@ -56,20 +53,16 @@ Injection effective_injection(const Policy& policy);
 
 /// The app container: the one named by gopreflight.io/app-container, else the first container.
 /// Empty optional with `error` filled when the Pod has no such container.
-std::optional<std::string> app_container_name(const nlohmann::json* metadata, const nlohmann::json* spec,
-                                              std::string& error);
-/// app_container_name of a Pod object.
-std::optional<std::string> app_container_name(const nlohmann::json& pod, std::string& error);
+std::optional<std::string> app_container_name(const PodView& pod, std::string& error);
 
 /// Where gopreflight-check goes in an existing initContainers list: after the last native sidecar
 /// (restartPolicy: Always, e.g. a mesh or database proxy), so a probe through one can reach it;
 /// first when there is none.
-std::size_t init_container_index(const nlohmann::json& init_containers);
+std::size_t init_container_index(const std::vector<Container>& init_containers);
 
-/// The init container spec for `app` (image, args, resources, restricted securityContext,
-/// downward API env).
-nlohmann::json init_container(const nlohmann::json& pod, const std::string& app,
-                              const Injection& injection);
+/// The init container spec for the app container `app` whose env is `app_env` (image, args,
+/// resources, restricted securityContext, downward API env).
+nlohmann::json init_container(const Container& app, const std::vector<EnvVar>& app_env, const Injection& injection);
 
 /// Outcome of building the patch for one Pod.
 struct PatchResult {
@@ -80,8 +73,15 @@ struct PatchResult {
 
 /// JSONPatch for a Pod: the init container in initContainers (see init_container_index), and (set_go_env) GOMEMLIMIT /
 /// GOMAXPROCS on Go containers lacking them. A Pod that already has the init container gets none.
-PatchResult build_patch(const nlohmann::json& pod, std::string_view request_namespace,
-                        const Injection& injection);
+PatchResult build_patch(const PodView& pod, std::string_view request_namespace, const Injection& injection);
+
+/// build_patch of a Pod held as JSON (tests, tools): decoded by the engine's decoder first, whose
+/// error (naming the field) is the result's error.
+PatchResult build_patch(const nlohmann::json& pod, std::string_view request_namespace, const Injection& injection);
+
+/// injection_selects of a Pod held as JSON; `request_namespace` empty = its metadata.namespace.
+/// An undecodable Pod is not selected (the reason says why).
+Selection select_pod(const nlohmann::json& pod, std::string_view request_namespace, const Injection& injection);
 
 /// Kubernetes quantity to bytes, rounded up ("512Mi", "1.5Gi", "1e3"); nullopt if unreadable.
 std::optional<long long> quantity_bytes(std::string_view q);

@@ -25,8 +25,8 @@ struct Version {
 std::optional<Level> parse_level(std::string_view s);
 std::string_view to_string(Level l);
 
-/// Check id of the violations that report a field of the wrong JSON type (e.g. `containers` is a
-/// string). Such a Pod cannot be judged, so it is denied; the path names the field.
+/// Check id of the violation for a Pod without a spec (it cannot be judged, so it is denied).
+/// Wrong JSON types never reach the checks: the decoder (pod_decode.hpp) refuses them with the path.
 inline constexpr std::string_view kInvalidTypeCheckId = "invalidType";
 /// Check id of the violation emitted if the built-in check registry is inconsistent (never
 /// expected; it makes every evaluation deny instead of silently allowing).

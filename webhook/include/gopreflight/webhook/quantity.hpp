@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "gopreflight/common/go_units.hpp"
-#include "gopreflight/webhook/parsed.hpp"
+#include "gopreflight/result.hpp"
 
 namespace gopreflight::webhook {
 
@@ -18,16 +18,16 @@ struct Quantity {
   int exp2 = 0;  ///< 10, 20, ... 60 for Ki ... Ei
   /// The value rounded up (away from zero) to an integer, as resource.Quantity.Value() does;
   /// an error when it does not fit in int64.
-  Parsed<std::int64_t> value() const;
+  Result<std::int64_t> value() const;
   /// The value in thousandths rounded up (away from zero), as Quantity.MilliValue() does.
-  Parsed<std::int64_t> milli_value() const;
+  Result<std::int64_t> milli_value() const;
 };
 
 /// Parses the Kubernetes quantity grammar: optional sign, digits with an optional fraction, then
 /// one suffix: binary Ki Mi Gi Ti Pi Ei, decimal n u m k M G T P E, or an exponent e<int>/E<int>.
 /// Stricter than apimachinery in two documented places: at least one digit is required ("." and
 /// "+" are errors) and at most 19 significant digits are accepted.
-Parsed<Quantity> parse_quantity(std::string_view s);
+Result<Quantity> parse_quantity(std::string_view s);
 
 // GOMEMLIMIT/GOMAXPROCS syntax and advice: the common library's, shared with gopreflight-check.
 using common::format_go_bytes;
