@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <system_error>
 
 #include "checks/common.hpp"
 #include "checks/groups.hpp"
+#include "checks/kernel_version.hpp"
 
 namespace gopreflight::initcheck::checks {
 
@@ -228,6 +231,29 @@ CheckResult run_kernel_min(const CheckDef& def, const Context& ctx, const nlohma
   return finish(r);
 }
 
+/// The initial PID namespace's inode number, fixed by the kernel (PROC_PID_INIT_INO).
+constexpr std::string_view kInitPidNamespace = "pid:[4026531836]";
+/// The first kernel whose kernel.pid_max belongs to each PID namespace.
+constexpr KernelVersion kPerNamespacePidMax{6, 14, 0};
+
+/// Why <procfs>/sys/kernel/pid_max is not the node's limit here, or nothing when it is. Since Linux
+/// 6.14 a new PID namespace starts with its own pid_max (the kernel's maximum, 4194304) while
+/// every PID taken in it is also taken in each parent namespace under that parent's pid_max: in a
+/// container the file shows the container's numbering, not the node's PID space. Readings of the
+/// namespace link or the release that fail leave the file's value as the reading (older kernels,
+/// fixture trees without them).
+std::optional<std::string> pid_max_not_node_wide(const Context& ctx) {
+  auto release = ctx.host.proc("sys/kernel/osrelease");
+  if (!release) return std::nullopt;
+  auto version = parse_kernel_release(trim(*release));
+  if (!version || *version < kPerNamespacePidMax) return std::nullopt;
+  std::error_code ec;
+  const auto link = std::filesystem::read_symlink(ctx.host.proc_path("self/ns/pid"), ec);
+  if (ec || link.native() == kInitPidNamespace) return std::nullopt;
+  return "kernel " + to_string(*version) + " keeps kernel.pid_max per PID namespace (since 6.14) and this process runs in " +
+         link.native() + ", not the node's initial PID namespace";
+}
+
 template <class F>
 CheckDef make_def(std::string id, std::string title, std::string scope, Severity sev,
                   std::string explain, nlohmann::json defaults, F fn) {
@@ -244,11 +270,25 @@ std::vector<CheckDef> limits_checks() {
       Severity::warning,
       "Reads <procfs>/sys/kernel/pid_max. Every OS thread takes a PID, Go programs run one thread\n"
       "per P plus threads blocked in syscalls/cgo, and all containers of the node share the space\n"
-      "(per PID namespace only since Linux 6.14). The kernel default is 32768 (more on machines\n"
+      "(per PID namespace since Linux 6.14: there, outside the node's initial PID namespace, the\n"
+      "file is the namespace's own numbering and the check skips, saying so). The kernel default\n"
+      "is 32768 (more on machines\n"
       "with over 32 CPUs); systemd 243+ sets 4194304. Policy: `min` (default 65536) below which\n"
       "the node can run out of PIDs (fork/clone EAGAIN); the fix sets 4194304. Severity warning.",
       {{"min", 65536}},
       [](const CheckDef& d, const Context& c, const nlohmann::json& s) {
+        if (auto why = pid_max_not_node_wide(c)) {
+          auto r = make_result(d, s);
+          r.expected = ">= " + std::to_string(s.value("min", std::int64_t{65536})) + " (the node's)";
+          r.observed = "not the node's (" + c.host.proc_path("sys/kernel/pid_max").string() +
+                       " is this PID namespace's)";
+          r.status = Status::skip;
+          r.message = "Cannot read the node's PID limit from here: " + *why +
+                      ". Its pid_max is this namespace's own, while its PIDs also count against the "
+                      "node's. Run the check in the node's PID namespace (node-report runs with "
+                      "hostPID) or read `sysctl kernel.pid_max` on the node.";
+          return r;
+        }
         return run_kernel_min(d, c, s, "sys/kernel/pid_max", "kernel.pid_max",
                               "when PIDs run out, clone() fails and a Go program that needs a new "
                               "OS thread aborts (\"runtime: failed to create new OS thread\").",

@@ -103,6 +103,23 @@ TEST_CASE("limits checks on fixture trees") {
   }
 }
 
+TEST_CASE("kernel.pid_max outside the node's PID namespace on Linux >= 6.14 is not the node's: skip, saying why") {
+  // A new PID namespace starts at 4194304 there while its PIDs also count against the node's.
+  auto child = run("kernel.pid_max", "limits/pidns-child-6.14");
+  CAPTURE(child.message);
+  CHECK(child.status == Status::skip);
+  CHECK(child.message.find("pid:[4026532178]") != std::string::npos);
+  CHECK(child.message.find("hostPID") != std::string::npos);
+  CHECK(child.observed.find("not the node's") != std::string::npos);
+  gp_test::check_contract(child);
+  // The node's own namespace on the same kind of kernel is judged (32768 < 65536).
+  auto init = run("kernel.pid_max", "limits/pidns-init-6.18");
+  CHECK(init.status == Status::warn);
+  CHECK(init.message.find("32768") != std::string::npos);
+  // Before 6.14 pid_max is one value for the whole node, whatever the namespace.
+  CHECK(run("kernel.pid_max", "limits/pidns-child-6.13").status == Status::pass);
+}
+
 TEST_CASE("rlimit remediation names ulimit, systemd and the runtime; thresholds are settings") {
   auto r = run("rlimit.nofile", "limits/low");
   CHECK(r.observed.find("soft 1024, hard 4096") != std::string::npos);
