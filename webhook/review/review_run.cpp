@@ -7,6 +7,7 @@
 #include "gopreflight/webhook/engine.hpp"
 #include "gopreflight/webhook/policy.hpp"
 #include "gopreflight/webhook/review.hpp"
+#include "gopreflight/webhook/rules.hpp"
 
 namespace gopreflight::webhook::review {
 namespace {
@@ -41,8 +42,7 @@ std::string_view to_string(Status s) {
 }
 
 const std::vector<std::string_view>& rule_ids() {
-  static const std::vector<std::string_view> ids = {"podSecurity", "requiredSysctls", "unsettableSysctls",
-                                                    "securityContext", "goRuntime", "initCheck"};
+  static const std::vector<std::string_view> ids(rules::kRuleIds.begin(), rules::kRuleIds.end());
   return ids;
 }
 

@@ -65,19 +65,19 @@ void check_container(const Container& c, const Policy::GoRuntime& s, Findings& o
     auto q = parse_quantity(limit_text);
     auto bytes = q ? q->value() : Result<std::int64_t>(fail(q.error()));
     if (!bytes) {
-      out.push_back(finding("goRuntime", "memoryLimit", mem_path(),
+      out.push_back(finding(id::kGoRuntime, "memoryLimit", mem_path(),
                             who() + " has memory limit " + dq(limit_text) + ", which is not a Kubernetes quantity: " +
                                 bytes.error(),
                             "set " + mem_path() + " to a quantity such as 512Mi", s.mode));
     } else if (*bytes <= 0) {
-      out.push_back(finding("goRuntime", "memoryLimit", mem_path(),
+      out.push_back(finding(id::kGoRuntime, "memoryLimit", mem_path(),
                             who() + " has memory limit " + dq(limit_text) + "; it must be positive",
                             "set " + mem_path() + " to a quantity such as 512Mi", s.mode));
     } else {
       limit_bytes = *bytes;
     }
   } else {
-    out.push_back(finding("goRuntime", "memoryLimit", mem_path(),
+    out.push_back(finding(id::kGoRuntime, "memoryLimit", mem_path(),
                           who() + " has no memory limit: nothing bounds its heap and GOMEMLIMIT has nothing to follow",
                           "set " + mem_path() + " (e.g. 512Mi) and GOMEMLIMIT to " +
                               std::to_string(static_cast<int>(s.gomemlimit_ratio * 100 + 0.5)) + "% of it",
@@ -98,7 +98,7 @@ void check_container(const Container& c, const Policy::GoRuntime& s, Findings& o
     const std::string* value = e.value ? &*e.value : nullptr;
     if (!e.value_from.empty()) {
       if (limit_bytes) {
-        out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".valueFrom",
+        out.push_back(finding(id::kGoRuntime, "GOMEMLIMIT", p() + ".valueFrom",
                               who() + " takes GOMEMLIMIT from valueFrom: its value cannot be judged against the memory limit " +
                                   limit_text + " at admission",
                               "make sure it resolves to at most " + dq(rec()) + rec_note() +
@@ -106,7 +106,7 @@ void check_container(const Container& c, const Policy::GoRuntime& s, Findings& o
                               advice));
       }
     } else if (value != nullptr && value->find("$(") != std::string::npos) {
-      out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".value",
+      out.push_back(finding(id::kGoRuntime, "GOMEMLIMIT", p() + ".value",
                             who() + " sets GOMEMLIMIT to " + dq(*value) +
                                 ", which references other variables: it cannot be judged at admission",
                             limit_bytes ? "set a literal value such as " + dq(rec()) + rec_note() : "set a literal value",
@@ -115,20 +115,20 @@ void check_container(const Container& c, const Policy::GoRuntime& s, Findings& o
       const std::string text = value != nullptr ? *value : std::string();
       const auto g = parse_gomemlimit(text);
       if (!g) {
-        out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".value",
+        out.push_back(finding(id::kGoRuntime, "GOMEMLIMIT", p() + ".value",
                               who() + " sets GOMEMLIMIT " + dq(text) + ": " + g.error() +
                                   "; the Go runtime aborts at start-up on a malformed GOMEMLIMIT",
                               "set " + p() + ".value: " + (limit_bytes ? dq(rec()) + rec_note() : std::string("\"900MiB\"")),
                               s.mode));
       } else if (g->off) {
         if (limit_bytes) {
-          out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".value",
+          out.push_back(finding(id::kGoRuntime, "GOMEMLIMIT", p() + ".value",
                                 who() + " sets GOMEMLIMIT=off: the garbage collector ignores the memory limit " + limit_text +
                                     " and the container can be OOM-killed with garbage still on the heap",
                                 "set " + p() + ".value: " + dq(rec()) + rec_note(), advice));
         }
       } else if (limit_bytes && g->bytes > *limit_bytes) {
-        out.push_back(finding("goRuntime", "GOMEMLIMIT", p() + ".value",
+        out.push_back(finding(id::kGoRuntime, "GOMEMLIMIT", p() + ".value",
                               who() + " sets GOMEMLIMIT " + text + " (" + std::to_string(g->bytes) +
                                   " bytes), above its memory limit " + limit_text + " (" + std::to_string(*limit_bytes) +
                                   " bytes): the kernel OOM-kills it before the GC holds the heap down",
@@ -137,7 +137,7 @@ void check_container(const Container& c, const Policy::GoRuntime& s, Findings& o
     }
   } else if (limit_bytes) {
     out.push_back(finding(
-        "goRuntime", "GOMEMLIMIT", env_path(),
+        id::kGoRuntime, "GOMEMLIMIT", env_path(),
         who() + " does not set GOMEMLIMIT: the garbage collector does not know the memory limit " + limit_text +
             " and the container can be OOM-killed with garbage still on the heap" +
             (has_env_from ? " (it has envFrom, which may set it: not checked)" : ""),
@@ -153,7 +153,7 @@ void check_container(const Container& c, const Policy::GoRuntime& s, Findings& o
   const auto cq = parse_quantity(cpu_text);
   const auto milli = cq ? cq->milli_value() : Result<std::int64_t>(fail(cq.error()));
   if (!milli || *milli <= 0) {
-    out.push_back(finding("goRuntime", "cpuLimit", cpu_path(),
+    out.push_back(finding(id::kGoRuntime, "cpuLimit", cpu_path(),
                           who() + " has CPU limit " + dq(cpu_text) + ", which is not a positive Kubernetes quantity" +
                               (milli ? std::string() : ": " + milli.error()),
                           "set " + cpu_path() + " to a quantity such as 500m or 2", s.mode));
@@ -164,7 +164,7 @@ void check_container(const Container& c, const Policy::GoRuntime& s, Findings& o
   const auto p = [&] { return env_path() + "[" + std::to_string(*procs_idx) + "]"; };
   const std::string* value = e.value ? &*e.value : nullptr;
   if (!e.value_from.empty() || (value != nullptr && value->find("$(") != std::string::npos)) {
-    out.push_back(finding("goRuntime", "GOMAXPROCS", p(),
+    out.push_back(finding(id::kGoRuntime, "GOMAXPROCS", p(),
                           who() + " takes GOMAXPROCS from another source: it cannot be judged against the CPU limit " +
                               cpu_text + " at admission",
                           "make sure it resolves to at most " + std::to_string(cpus), advice));
@@ -173,12 +173,12 @@ void check_container(const Container& c, const Policy::GoRuntime& s, Findings& o
   const std::string text = value != nullptr ? *value : std::string();
   const auto n = parse_gomaxprocs(text);
   if (!n) {
-    out.push_back(finding("goRuntime", "GOMAXPROCS", p() + ".value",
+    out.push_back(finding(id::kGoRuntime, "GOMAXPROCS", p() + ".value",
                           who() + " sets GOMAXPROCS " + dq(text) +
                               ", which is not a positive integer: the Go runtime ignores it and uses its default",
                           "set " + p() + ".value: \"" + std::to_string(cpus) + "\" or remove it", advice));
   } else if (*n > cpus) {
-    out.push_back(finding("goRuntime", "GOMAXPROCS", p() + ".value",
+    out.push_back(finding(id::kGoRuntime, "GOMAXPROCS", p() + ".value",
                           who() + " sets GOMAXPROCS " + text + ", above its CPU limit " + cpu_text + " (" +
                               std::to_string(cpus) + " CPU rounded up): the extra threads are throttled by the CFS quota",
                           "set " + p() + ".value: \"" + std::to_string(cpus) + "\"", advice));
@@ -204,7 +204,7 @@ void go_runtime(const PodView& pod, const Policy::GoRuntime& s, Findings& out) {
     const bool exists = std::any_of(all.begin(), all.end(), [&](const Container* c) { return c->name == n; });
     if (!exists) {
       const std::string p = pod.metadata_path + ".annotations[" + s.go_container_annotation + "]";
-      out.push_back(finding("goRuntime", "goContainers", p,
+      out.push_back(finding(id::kGoRuntime, "goContainers", p,
                             "annotation " + s.go_container_annotation + " names container " + dq(n) +
                                 ", which the Pod does not have: its Go rules are not applied",
                             "fix the name in " + p + " (a comma-separated list of container names, or \"*\")",

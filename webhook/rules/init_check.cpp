@@ -19,7 +19,7 @@ void init_check(const PodView& pod, const Policy::InitCheckRequired& s, std::str
   }
   const std::string p = pod.spec_path + ".initContainers";
   out.push_back(detail::finding(
-      "initCheck", s.container_name, p,
+      id::kInitCheck, s.container_name, p,
       "the Pod has no init container named " + detail::dq(s.container_name) +
           "; the policy requires it in namespace " + detail::dq(ns) + " so the node is checked before the app starts",
       "add an init container named " + s.container_name + " to " + p +

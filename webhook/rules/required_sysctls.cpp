@@ -77,7 +77,7 @@ void required_sysctls(const PodView& pod, const std::vector<RequiredSysctl>& req
     }
     if (found == std::string::npos) {
       const std::string line = "{name: " + r.name + ", value: " + dq(wanted_value(r)) + "}";
-      out.push_back(finding("requiredSysctls", r.name, list_path,
+      out.push_back(finding(id::kRequiredSysctls, r.name, list_path,
                             "sysctl " + r.name + " is not set; the policy requires it (" + requirement(r) + ")",
                             "add to " + list_path + ": " + line, r.mode));
       continue;
@@ -87,7 +87,7 @@ void required_sysctls(const PodView& pod, const std::vector<RequiredSysctl>& req
     const auto fix = [&] { return "set " + entry_path() + ": " + dq(wanted_value(r)); };
     if (r.equals) {
       if (normalize_whitespace(have) != normalize_whitespace(*r.equals)) {
-        out.push_back(finding("requiredSysctls", r.name, entry_path(),
+        out.push_back(finding(id::kRequiredSysctls, r.name, entry_path(),
                               "sysctl " + r.name + " is " + dq(have) + "; it " + requirement(r), fix(), r.mode));
       }
       continue;
@@ -95,13 +95,13 @@ void required_sysctls(const PodView& pod, const std::vector<RequiredSysctl>& req
     if (!r.min && !r.max) continue;  // presence was all that was asked
     const auto v = parse_integer(have);
     if (!v) {
-      out.push_back(finding("requiredSysctls", r.name, entry_path(),
+      out.push_back(finding(id::kRequiredSysctls, r.name, entry_path(),
                             "sysctl " + r.name + " is " + dq(have) + ", not an integer; it " + requirement(r),
                             fix(), r.mode));
       continue;
     }
     if ((r.min && *v < *r.min) || (r.max && *v > *r.max)) {
-      out.push_back(finding("requiredSysctls", r.name, entry_path(),
+      out.push_back(finding(id::kRequiredSysctls, r.name, entry_path(),
                             "sysctl " + r.name + " is " + std::to_string(*v) + "; it " + requirement(r), fix(),
                             r.mode));
     }

@@ -46,7 +46,7 @@ void check_range(const Container& c, const Effective& e, const char* key, std::o
   const long long suggest = min ? *min : *max;
   const std::string who = "container " + detail::dq(c.name);
   if (!e.value) {
-    out.push_back(finding("securityContext", key, e.path,
+    out.push_back(finding(id::kSecurityContext, key, e.path,
                           who + " has no " + key + " (the image decides, which admission cannot check); the policy requires " +
                               key + " " + range,
                           "set " + e.path + ": " + std::to_string(suggest) + " (or " + key +
@@ -55,7 +55,7 @@ void check_range(const Container& c, const Effective& e, const char* key, std::o
     return;
   }
   if ((min && *e.value < *min) || (max && *e.value > *max)) {
-    out.push_back(finding("securityContext", key, e.path,
+    out.push_back(finding(id::kSecurityContext, key, e.path,
                           who + " runs with " + key + " " + std::to_string(*e.value) + "; the policy requires " + range,
                           "set " + e.path + ": " + std::to_string(suggest), mode));
   }
@@ -78,7 +78,7 @@ void security_context(const PodView& pod, const Policy::SecurityContextRule& s, 
       if (csc) v = csc->read_only_root_filesystem;
       if (!v.value_or(false)) {
         const std::string p = csc_path + ".readOnlyRootFilesystem";
-        out.push_back(finding("securityContext", "readOnlyRootFilesystem", p,
+        out.push_back(finding(id::kSecurityContext, "readOnlyRootFilesystem", p,
                               who + " has readOnlyRootFilesystem " + (v ? "false" : "unset") +
                                   "; the policy requires true (mount an emptyDir where it must write)",
                               "set " + p + ": true", s.mode));
@@ -89,7 +89,7 @@ void security_context(const PodView& pod, const Policy::SecurityContextRule& s, 
       if (csc) v = csc->allow_privilege_escalation;
       if (!v || *v) {
         const std::string p = csc_path + ".allowPrivilegeEscalation";
-        out.push_back(finding("securityContext", "allowPrivilegeEscalation", p,
+        out.push_back(finding(id::kSecurityContext, "allowPrivilegeEscalation", p,
                               who + " has allowPrivilegeEscalation " + (v ? "true" : "unset (which allows it)") +
                                   "; the policy requires false",
                               "set " + p + ": false", s.mode));
@@ -104,13 +104,13 @@ void security_context(const PodView& pod, const Policy::SecurityContextRule& s, 
         if (v) p = pod_sc_path + ".runAsNonRoot";
       }
       if (!v.value_or(false)) {
-        out.push_back(finding("securityContext", "runAsNonRoot", p,
+        out.push_back(finding(id::kSecurityContext, "runAsNonRoot", p,
                               who + " has runAsNonRoot " + (v ? "false" : "unset") + "; the policy requires true",
                               "set " + p + ": true (or runAsNonRoot: true in " + pod_sc_path + ")", s.mode));
       } else {
         const Effective user = effective_int(c, pod_sc, pod_sc_path, "runAsUser");
         if (user.value && *user.value == 0) {
-          out.push_back(finding("securityContext", "runAsNonRoot", user.path,
+          out.push_back(finding(id::kSecurityContext, "runAsNonRoot", user.path,
                                 who + " sets runAsUser 0 with runAsNonRoot true: the kubelet refuses to start it",
                                 "set " + user.path + " to a non-zero UID (e.g. 65532)", s.mode));
         }

@@ -34,7 +34,7 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
     const auto path = [&] { return list_path + "[" + std::to_string(i) + "]"; };
     const auto& raw = (*sysctls)[i].name;
     if (!raw || raw->empty()) {
-      out.push_back(detail::finding("unsettableSysctls", "", path() + ".name",
+      out.push_back(detail::finding(id::kUnsettableSysctls, "", path() + ".name",
                                     "sysctl entry has no name; the API server and kubelet refuse it",
                                     "set name (e.g. net.ipv4.ip_local_port_range) or remove the entry", mode));
       continue;
@@ -43,7 +43,7 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
     const auto ns = sysctl_namespace(name);
     if (ns == SysctlNamespace::none) {
       out.push_back(detail::finding(
-          "unsettableSysctls", name, path(),
+          id::kUnsettableSysctls, name, path(),
           "sysctl " + name + " is not namespaced (only net.*, fs.mqueue.*, kernel.sem, kernel.shm* and "
               "kernel.msg* are): no kubelet can set it in a Pod, the Pod would fail with SysctlForbidden",
           "remove it from " + list_path + node_fix, mode));
@@ -51,7 +51,7 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
     }
     if (ns == SysctlNamespace::net && host_network) {
       out.push_back(detail::finding(
-          "unsettableSysctls", name, path(),
+          id::kUnsettableSysctls, name, path(),
           "sysctl " + name + " is in the network namespace, which a Pod with hostNetwork: true shares with "
               "the node: the kubelet refuses it",
           "remove it from " + list_path + " or set " + pod.spec_path + ".hostNetwork: false" + node_fix, mode));
@@ -59,7 +59,7 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
     }
     if (ns == SysctlNamespace::ipc && host_ipc) {
       out.push_back(detail::finding(
-          "unsettableSysctls", name, path(),
+          id::kUnsettableSysctls, name, path(),
           "sysctl " + name + " is in the IPC namespace, which a Pod with hostIPC: true shares with the node: "
               "the kubelet refuses it",
           "remove it from " + list_path + " or set " + pod.spec_path + ".hostIPC: false" + node_fix, mode));
@@ -67,7 +67,7 @@ void unsettable_sysctls(const PodView& pod, Mode mode, const pss::Version& kubel
     }
     if (std::find(safe.begin(), safe.end(), name) == safe.end()) {
       out.push_back(detail::finding(
-          "unsettableSysctls", name, path(),
+          id::kUnsettableSysctls, name, path(),
           "sysctl " + name + " is namespaced but not in the kubelet's safe set (" + kubelet_version.str() +
               "): the Pod fails with SysctlForbidden on any node whose kubelet lacks --allowed-unsafe-sysctls",
           "start the kubelets that run it with --allowed-unsafe-sysctls=" + name +

@@ -144,8 +144,8 @@ bool path_under(const std::string& path, const std::string& prefix) {
 }
 
 bool is_sysctl_finding(const Finding& f) {
-  return f.rule == "requiredSysctls" || f.rule == "unsettableSysctls" ||
-         (f.rule == "podSecurity" && f.check == "sysctls");
+  return f.rule == rules::id::kRequiredSysctls || f.rule == rules::id::kUnsettableSysctls ||
+         (f.rule == rules::id::kPodSecurity && f.check == "sysctls");
 }
 
 bool contains(const std::vector<std::string>& list, std::string_view v) {
@@ -314,7 +314,7 @@ ObjectDecision decide(const Policy& policy, JsonValue object, std::string_view k
   }
   for (auto& f : findings) {
     if (drop_sysctls && is_sysctl_finding(f)) continue;
-    if (only_go && f.rule != "goRuntime") continue;
+    if (only_go && f.rule != rules::id::kGoRuntime) continue;
     if (!only_paths.empty() &&
         std::none_of(only_paths.begin(), only_paths.end(), [&](const std::string& p) { return path_under(f.path, p); }))
       continue;

@@ -2,6 +2,7 @@
 /// The engine's rules, one per file under webhook/rules/. Each is a pure function of a PodView and
 /// its policy section that appends Findings (with the full field path inside the object); the
 /// engine (engine.cpp) holds the explicit list and turns findings into a decision.
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,21 @@
 namespace gopreflight::webhook::rules {
 
 using Findings = std::vector<Finding>;
+
+/// The rule ids, defined once: findings carry them (Finding::rule), `review --skip-rule` accepts
+/// them, SARIF names them, and each is documented in docs/policy/<id>.md.
+namespace id {
+inline constexpr char kPodSecurity[] = "podSecurity";
+inline constexpr char kRequiredSysctls[] = "requiredSysctls";
+inline constexpr char kUnsettableSysctls[] = "unsettableSysctls";
+inline constexpr char kSecurityContext[] = "securityContext";
+inline constexpr char kGoRuntime[] = "goRuntime";
+inline constexpr char kInitCheck[] = "initCheck";
+}  // namespace id
+/// Every rule id, in the order the engine runs the rules.
+inline constexpr std::array<std::string_view, 6> kRuleIds{id::kPodSecurity,     id::kRequiredSysctls,
+                                                          id::kUnsettableSysctls, id::kSecurityContext,
+                                                          id::kGoRuntime,       id::kInitCheck};
 
 std::string_view mode_name(Mode m);  ///< "enforce" | "warn" | "audit"
 /// The mode of advice that never denies (an unset GOMEMLIMIT, an unsafe sysctl): audit stays
