@@ -223,7 +223,18 @@ json init_container(const Container& app_c, const std::vector<EnvVar>& app_env, 
   return c;
 }
 
-PatchResult build_patch(const PodView& pod, std::string_view request_namespace, const Injection& inj) {
+namespace {
+/// Sets the field paths and indexes of a container list after an insertion.
+void renumber(std::vector<Container>& list, const std::string& spec_path, std::string_view name) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    list[i].index = i;
+    list[i].path = spec_path + "." + std::string(name) + "[" + std::to_string(i) + "]";
+  }
+}
+}  // namespace
+
+PatchResult build_patch(const PodView& pod, std::string_view request_namespace, const Injection& inj,
+                        PodView* mutated) {
   PatchResult r;
   const std::string ns = pod_namespace(pod, request_namespace);
   Plan plan = injection_plan(pod, ns, inj);
@@ -238,10 +249,13 @@ PatchResult build_patch(const PodView& pod, std::string_view request_namespace, 
   const std::string& app = plan.app;
   const Container& app_c = *find_container(pod.spec.containers, app);
   std::vector<EnvVar> app_env = app_c.env;  // with the Go env set below, what the init container copies
+  PodView model;  // the Pod as this patch makes it, for `mutated`
+  if (mutated) model = pod;
 
   // GOMEMLIMIT/GOMAXPROCS first, so the init container copies what the app will really run with.
   if (inj.set_go_env) {
-    for (const Container& c : pod.spec.containers) {
+    for (std::size_t pos = 0; pos < pod.spec.containers.size(); ++pos) {
+      const Container& c = pod.spec.containers[pos];
       const std::string& name = c.name;
       if (!is_go_container(pod, name, inj)) continue;
       if (c.env_from_key) {
@@ -266,9 +280,12 @@ PatchResult build_patch(const PodView& pod, std::string_view request_namespace, 
       } else {
         for (auto& e : add) r.patch.push_back({{"op", "add"}, {"path", base + "/-"}, {"value", e}});
       }
-      if (name == app) {
-        for (auto& e : add) app_env.push_back({e["name"].get<std::string>(), e["value"].get<std::string>(), {}});
+      for (auto& e : add) {
+        EnvVar added{e["name"].get<std::string>(), e["value"].get<std::string>(), {}};
+        if (name == app) app_env.push_back(added);
+        if (mutated) model.spec.containers[pos].env.push_back(std::move(added));
       }
+      if (mutated) model.spec.containers[pos].has_env = true;
       for (auto& e : add) {
         r.notes.push_back("containers[" + name + "]: set " + e["name"].get<std::string>() + "=" +
                           e["value"].get<std::string>());
@@ -277,15 +294,28 @@ PatchResult build_patch(const PodView& pod, std::string_view request_namespace, 
   }
 
   json init = init_container(app_c, app_env, inj);
+  const std::size_t at = pod.spec.has_init_containers ? init_container_index(pod.spec.init_containers) : 0;
+  if (mutated) {
+    auto decoded = decode_container_json(init, "", "initContainers", at);
+    if (!decoded) {  // our own container spec: a failure here is a defect, reported, never guessed
+      r = PatchResult{};
+      r.error = "the injected init container does not decode: " + decoded.error();
+      return r;
+    }
+    model.spec.init_containers.insert(model.spec.init_containers.begin() + static_cast<std::ptrdiff_t>(at),
+                                      std::move(*decoded));
+    model.spec.has_init_containers = true;
+    renumber(model.spec.init_containers, model.spec_path, "initContainers");
+  }
   if (!pod.spec.has_init_containers) {
     r.patch.push_back({{"op", "add"}, {"path", "/spec/initContainers"}, {"value", json::array({std::move(init)})}});
   } else {
-    const std::size_t at = init_container_index(pod.spec.init_containers);
     const std::string path = at == pod.spec.init_containers.size() ? "/spec/initContainers/-"
                                                                    : "/spec/initContainers/" + std::to_string(at);
     r.patch.push_back({{"op", "add"}, {"path", path}, {"value", std::move(init)}});
   }
   r.notes.push_back("injected gopreflight-check for app container " + app + " (" + plan.reason + ")");
+  if (mutated) *mutated = std::move(model);
   return r;
 }
 

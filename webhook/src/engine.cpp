@@ -163,54 +163,6 @@ void run_rules(const Policy& p, const PodView& view, std::string_view ns, rules:
   if (p.init_check) rules::init_check(view, *p.init_check, ns, out);
 }
 
-/// Sets the field paths and indexes of a container list after an insertion.
-void renumber(std::vector<Container>& list, const std::string& spec_path, std::string_view name) {
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    list[i].index = i;
-    list[i].path = spec_path + "." + std::string(name) + "[" + std::to_string(i) + "]";
-  }
-}
-
-/// Applies /mutate's patch to the model. The patch only ever adds env entries to containers and
-/// the init container (build_patch); anything else is refused (false), never guessed.
-bool apply_patch(const json& patch, PodView& pod) {
-  auto& spec = pod.spec;
-  for (const auto& op : patch) {
-    const std::string& path = op.at("path").get_ref<const std::string&>();
-    const json& value = op.at("value");
-    if (op.at("op") != "add") return false;
-    if (path.rfind("/spec/initContainers", 0) == 0) {
-      const std::string rest = path.substr(std::string_view("/spec/initContainers").size());
-      const json& c = rest.empty() ? value.at(0) : value;
-      std::size_t at = spec.init_containers.size();
-      if (rest.size() > 1 && rest != "/-") at = std::stoul(rest.substr(1));
-      if (at > spec.init_containers.size()) return false;
-      auto decoded = decode_container_json(c, "", "initContainers", at);
-      if (!decoded) return false;
-      spec.init_containers.insert(spec.init_containers.begin() + static_cast<std::ptrdiff_t>(at), std::move(*decoded));
-      spec.has_init_containers = true;
-      renumber(spec.init_containers, pod.spec_path, "initContainers");
-    } else if (path.rfind("/spec/containers/", 0) == 0) {
-      const std::size_t idx = std::stoul(path.substr(std::string_view("/spec/containers/").size()));
-      auto it = std::find_if(spec.containers.begin(), spec.containers.end(),
-                             [&](const Container& c) { return c.index == idx; });
-      if (it == spec.containers.end()) return false;
-      const auto add = [&](const json& e) {
-        it->env.push_back({e.at("name").get<std::string>(), e.at("value").get<std::string>(), {}});
-      };
-      if (path.ends_with("/env")) {
-        for (const auto& e : value) add(e);
-      } else {
-        add(value);
-      }
-      it->has_env = true;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 /// A workload's Pod template as /mutate will make its Pods (the init container, and Go env with
 /// setGoEnv), so the template gets exactly its Pods' verdict: a workload is never admitted whose
 /// Pods are then refused (e.g. for the injected container under a securityContext rule). False
@@ -218,10 +170,8 @@ bool apply_patch(const json& patch, PodView& pod) {
 [[gnu::noinline]] bool as_mutated(const Policy& policy, const PodView& view, std::string_view ns, PodView& out) {
   if (!mutate::injection_plan(view, ns, policy.injection).inject) return false;
   const Injection inj = mutate::effective_injection(policy);
-  const mutate::PatchResult r = mutate::build_patch(view, ns, inj);
-  if (!r.error.empty() || r.patch.empty()) return false;
-  out = view;
-  return apply_patch(r.patch, out);
+  const mutate::PatchResult r = mutate::build_patch(view, ns, inj, &out);
+  return r.error.empty() && !r.patch.empty();
 }
 
 ObjectDecision decide(const Policy& policy, JsonValue object, std::string_view kind, const Request& info) {

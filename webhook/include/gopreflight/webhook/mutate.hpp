@@ -73,7 +73,11 @@ struct PatchResult {
 
 /// JSONPatch for a Pod: the init container in initContainers (see init_container_index), and (set_go_env) GOMEMLIMIT /
 /// GOMAXPROCS on Go containers lacking them. A Pod that already has the init container gets none.
-PatchResult build_patch(const PodView& pod, std::string_view request_namespace, const Injection& injection);
+/// With `mutated`, the same additions are made to a copy of the model there, as each operation is
+/// written (the engine judges a workload's template as its Pods after /mutate); it is left
+/// untouched when there is no patch or an error.
+PatchResult build_patch(const PodView& pod, std::string_view request_namespace, const Injection& injection,
+                        PodView* mutated = nullptr);
 
 /// build_patch of a Pod held as JSON (tests, tools): decoded by the engine's decoder first, whose
 /// error (naming the field) is the result's error.

@@ -52,7 +52,7 @@ Result<PodView> decode_pod_json(const nlohmann::json& object, std::string_view k
                                 std::string spec_path = "", std::string metadata_path = "");
 
 /// One container object decoded as the model has it, at `path` (the injected init container,
-/// applied to a template's model by the engine).
+/// added to the mutated model by mutate::build_patch).
 Result<Container> decode_container_json(const nlohmann::json& container, std::string path,
                                         std::string list, std::size_t index);
 
