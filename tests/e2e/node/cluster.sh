@@ -13,6 +13,8 @@
 #                              writes. Idempotent; call it from the EXIT trap.
 #   node_import ARCHIVE        import an image archive into containerd's k8s.io namespace
 #   node_stage NAME            print the time since the previous stage (the stage-time figures)
+#   node_dump_state N LOG...   after a failure: every Pod, and the last N lines of each named
+#                              component's log (kubelet, containerd, apiserver, scheduler), on stderr
 #
 # Facts this relies on (checked on Debian 12 / cgroup v1 hybrid / no CAP_SYS_RESOURCE):
 #   - containerd's CRI needs restrict_oom_score_adj = true here (runc cannot lower
@@ -351,6 +353,16 @@ node_pids_under() {
   local p
   for p in /proc/[0-9]*; do
     if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$NODE_DIR/"; then echo "${p#/proc/}"; fi
+  done
+}
+
+node_dump_state() {
+  local lines=$1 f
+  shift
+  kubectl get pods -A -o wide >&2 2>/dev/null || true
+  for f in "$@"; do
+    echo "--- last lines of $f.log" >&2
+    tail -n "$lines" "$NODE_DIR/$f.log" >&2 2>/dev/null || true
   done
 }
 

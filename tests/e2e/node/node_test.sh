@@ -30,10 +30,7 @@ finish() {
   [ -n "${stream_pid:-}" ] && kill "$stream_pid" 2>/dev/null
   if [ "$rc" -ne 0 ] && [ -n "$NODE_DIR" ]; then
     e2e_log "failed (exit $rc): state of the cluster"
-    kubectl get pods -A -o wide >&2 2>/dev/null || true
-    for f in kubelet containerd apiserver; do
-      echo "--- last lines of $f.log" >&2; tail -n 15 "$NODE_DIR/$f.log" >&2 2>/dev/null || true
-    done
+    node_dump_state 15 kubelet containerd apiserver
   fi
   node_down
   rm -rf "$work"

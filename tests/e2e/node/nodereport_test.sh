@@ -39,13 +39,10 @@ finish() {
   local rc=$?
   if [ "$rc" -ne 0 ] && [ -n "$NODE_DIR" ]; then
     e2e_log "failed (exit $rc): state of the cluster"
-    kubectl get pods -A -o wide >&2 2>/dev/null || true
     kubectl get node "$NODE_NAME" -o jsonpath='{.spec.taints}{"\n"}{.status.conditions}{"\n"}' >&2 2>/dev/null || true
     echo "--- node-report log" >&2
     [ -z "${ds_pod:-}" ] || kubectl -n "$ns" logs "$ds_pod" --tail=20 >&2 || true
-    for f in kubelet scheduler; do
-      echo "--- last lines of $f.log" >&2; tail -n 10 "$NODE_DIR/$f.log" >&2 2>/dev/null || true
-    done
+    node_dump_state 10 kubelet scheduler
   fi
   if [ -n "$relay_pid" ]; then kill "$relay_pid" 2>/dev/null; wait "$relay_pid" 2>/dev/null || true; fi
   node_down
