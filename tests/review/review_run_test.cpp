@@ -9,6 +9,7 @@
 #include "gopreflight/webhook/engine.hpp"
 #include "gopreflight/webhook/policy_io.hpp"
 #include "gopreflight/webhook/review.hpp"
+#include "gopreflight/webhook/rules.hpp"
 
 using namespace gopreflight::webhook;
 using namespace gopreflight::webhook::review;
@@ -202,7 +203,7 @@ TEST_SUITE("review_run") {
     CHECK(o.line_of("") == 1);
   }
 
-  TEST_CASE("rule_ids() covers every rule a finding names (--skip-rule and docs/policy/ rely on it)") {
+  TEST_CASE("rules::kRuleIds covers every rule a finding names (--skip-rule and docs/policy/ rely on it)") {
     // A policy with every section, and manifests that trip each rule.
     auto parsed = parse_policy(
         "apiVersion: gopreflight.io/v1alpha1\nkind: Policy\n"
@@ -226,7 +227,7 @@ TEST_SUITE("review_run") {
       for (const auto& o : report->objects)
         for (const auto* list : {&o.decision.violations, &o.decision.warnings, &o.decision.audits})
           for (const auto& f : *list) seen.insert(f.rule);
-    const auto& ids = rule_ids();
+    const auto& ids = gopreflight::webhook::rules::kRuleIds;
     for (const auto& rule : seen) {
       CAPTURE(rule);
       CHECK(std::find(ids.begin(), ids.end(), rule) != ids.end());

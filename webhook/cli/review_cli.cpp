@@ -20,6 +20,7 @@
 #include "gopreflight/webhook/policy.hpp"
 #include "gopreflight/webhook/policy_io.hpp"
 #include "gopreflight/webhook/review.hpp"
+#include "gopreflight/webhook/rules.hpp"
 
 #ifndef GOPREFLIGHT_VERSION
 #error "GOPREFLIGHT_VERSION is set by webhook/CMakeLists.txt from the project version"
@@ -117,10 +118,10 @@ void register_review_commands(CLI::App& app, int& exit_code) {
     for (const auto& id : f->skip_rules) {
       const auto rule = std::string_view(id).substr(0, id.find('/'));
       bool known = false;
-      for (auto r : review::rule_ids()) known = known || r == rule;
+      for (auto r : rules::kRuleIds) known = known || r == rule;
       if (!known || id.empty() || id.back() == '/') {
         std::string list;
-        for (auto r : review::rule_ids()) list += (list.empty() ? "" : ", ") + std::string(r);
+        for (auto r : rules::kRuleIds) list += (list.empty() ? "" : ", ") + std::string(r);
         std::cerr << "gopreflight-webhook review: --skip-rule " << id << ": unknown rule; expected one of " << list
                   << " (optionally /CHECK)\n";
         exit_code = 2;

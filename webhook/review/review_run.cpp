@@ -7,7 +7,6 @@
 #include "gopreflight/webhook/engine.hpp"
 #include "gopreflight/webhook/policy.hpp"
 #include "gopreflight/webhook/review.hpp"
-#include "gopreflight/webhook/rules.hpp"
 
 namespace gopreflight::webhook::review {
 namespace {
@@ -39,11 +38,6 @@ std::string_view to_string(Status s) {
     case Status::error: return "error";
   }
   return "error";
-}
-
-const std::vector<std::string_view>& rule_ids() {
-  static const std::vector<std::string_view> ids(rules::kRuleIds.begin(), rules::kRuleIds.end());
-  return ids;
 }
 
 std::string rule_doc(std::string_view rule) { return "docs/policy/" + std::string(rule) + ".md"; }

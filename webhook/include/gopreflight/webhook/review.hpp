@@ -84,8 +84,6 @@ struct RunOptions {
   bool fail_on_warning = false;
 };
 
-/// The rule ids findings carry, each documented in docs/policy/<id>.md.
-const std::vector<std::string_view>& rule_ids();
 /// The rule's documentation page, relative to the repository: "docs/policy/<rule>.md".
 std::string rule_doc(std::string_view rule);
 /// The same page as a URL (SARIF helpUri).
