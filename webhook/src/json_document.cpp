@@ -19,7 +19,7 @@ using simdjson::dom::element_type;
 /// Parsers kept per thread, so that a document reuses buffers already allocated and touched. A
 /// parser's buffers are ~15 bytes per byte of capacity: 64 KiB of capacity (any real review) is
 /// ~1 MiB kept; a parser grown for a bigger body is freed after it. Two: the review's document
-/// and one read while it is open (the injected container, as_mutated in engine.cpp).
+/// and one read while it is open (the injected container, decoded by mutate::build_patch).
 constexpr std::size_t kPooledParsers = 2;
 constexpr std::size_t kPooledCapacity = 64u * 1024u;
 thread_local bool t_pool_gone = false;  ///< trivially destructible: readable in any destructor
