@@ -272,9 +272,9 @@ std::vector<CheckDef> limits_checks() {
       "per P plus threads blocked in syscalls/cgo, and all containers of the node share the space\n"
       "(per PID namespace since Linux 6.14: there, outside the node's initial PID namespace, the\n"
       "file is the namespace's own numbering and the check skips, saying so). The kernel default\n"
-      "is 32768 (more on machines\n"
-      "with over 32 CPUs); systemd 243+ sets 4194304. Policy: `min` (default 65536) below which\n"
-      "the node can run out of PIDs (fork/clone EAGAIN); the fix sets 4194304. Severity warning.",
+      "is 32768 (more on machines with over 32 CPUs); systemd 243+ sets 4194304. Policy: `min`\n"
+      "(default 65536) below which the node can run out of PIDs (fork/clone EAGAIN); the fix sets\n"
+      "4194304. Severity warning.",
       {{"min", 65536}},
       [](const CheckDef& d, const Context& c, const nlohmann::json& s) {
         if (auto why = pid_max_not_node_wide(c)) {
