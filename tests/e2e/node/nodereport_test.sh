@@ -87,7 +87,12 @@ helm_args+=(--set-json "nodeReport.extraArgs=[\"--apiserver-host=$NODE_GATEWAY\"
 helm install "$release" "$root/helm/gopreflight" --create-namespace "${helm_args[@]}" \
   --set-json "nodeReport.config=$config_pass" --wait --timeout 180s >"$work/helm-install.log" 2>&1 ||
   { cat "$work/helm-install.log" >&2; kubectl -n "$ns" describe pods >&2 || true; e2e_fail "helm install failed"; }
-node_stage "helm install --wait"
+# helm's --wait does not wait for this Pod: for a DaemonSet it wants desired - maxUnavailable
+# (1 - 1 = 0 on one node) ready Pods (seen in a clean-clone run: ContainerCreating right after it).
+ds=$(kubectl -n "$ns" get daemonset -l app.kubernetes.io/component=node-report -o name)
+[ -n "$ds" ] || e2e_fail "helm install made no node-report DaemonSet"
+kubectl -n "$ns" rollout status "$ds" --timeout=120s >&2 || e2e_fail "the node-report DaemonSet did not become available"
+node_stage "helm install --wait, DaemonSet available"
 
 kubectl -n "$ns" get pods -l app.kubernetes.io/component=node-report -o json >"$work/ds-pods.json"
 read -r ds_pod ds_uid ds_image ds_image_id ds_restarts ds_cid < <(python3 - "$work/ds-pods.json" <<'EOF'
